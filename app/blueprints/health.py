@@ -1,0 +1,27 @@
+"""Liveness and readiness: is the database reachable and at the newest migration?"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from app import db
+from app.migrate import head_revision
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 when the database answers and its migrations are current, else 503 with the reason."""
+    head = head_revision()
+    try:
+        with db.conn() as c:
+            row = c.execute("SELECT version_num FROM alembic_version").fetchone()
+    except Exception as exc:  # noqa: BLE001 - any failure here means "not ready"
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        return jsonify({"status": "unavailable", "reason": f"database unreachable: {reason}"}), 503
+    current = row[0] if row else None
+    if current != head:
+        return jsonify({"status": "unavailable", "reason": f"migrations not current: at {current}, head {head}",
+                        "migration": current, "head": head}), 503
+    return jsonify({"status": "ok", "migration": current})

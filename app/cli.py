@@ -1,0 +1,219 @@
+"""The `bluemap` command: database, loading, synthetic data and serving."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from app.settings import get_settings
+
+
+def _settings():
+    return get_settings()
+
+
+def _ensure_db(settings) -> None:
+    """Start the embedded cluster when no DATABASE_URL is configured."""
+    if settings.embedded:
+        from app.database import embedded_cluster
+        from app.pgcluster import ClusterError
+
+        try:
+            embedded_cluster(settings).start()
+        except ClusterError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+def main() -> None:
+    """Blue Map: environmental transparency map service."""
+
+
+@main.group()
+def db() -> None:
+    """Manage the database (the embedded cluster under var/ when DATABASE_URL is unset)."""
+
+
+@db.command()
+def start() -> None:
+    """Initialise (once) and start the embedded PostGIS cluster."""
+    s = _settings()
+    if not s.embedded:
+        raise click.ClickException("DATABASE_URL is set: the external database is not managed here")
+    from app.database import embedded_cluster
+
+    c = embedded_cluster(s)
+    _ensure_db(s)
+    click.echo(f"PostGIS {c.status()}; DATABASE_URL={c.url}")
+
+
+@db.command()
+def stop() -> None:
+    """Stop the embedded cluster (data is kept)."""
+    from app.database import embedded_cluster
+
+    embedded_cluster(_settings()).stop()
+    click.echo("stopped")
+
+
+@db.command()
+def status() -> None:
+    """Say where the database is and which migration it is at."""
+    s = _settings()
+    from app import migrate
+
+    if s.embedded:
+        from app.database import embedded_cluster
+
+        click.echo(f"embedded cluster: {embedded_cluster(s).status()}")
+    else:
+        click.echo("external database (DATABASE_URL)")
+    try:
+        click.echo(f"migration: {migrate.current_revision()} (head {migrate.head_revision()})")
+    except Exception as exc:  # noqa: BLE001 - report any connection failure to the user
+        click.echo(f"database unreachable: {exc.__class__.__name__}: {str(exc).strip().splitlines()[0]}")
+        sys.exit(1)
+
+
+@db.command()
+def upgrade() -> None:
+    """Apply the migrations."""
+    s = _settings()
+    _ensure_db(s)
+    from app import migrate
+
+    migrate.upgrade(s.dsn())
+    click.echo(f"database at migration {migrate.current_revision(s.dsn())}")
+
+
+@db.command()
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def reset(yes: bool) -> None:
+    """Drop every table (migrate down to base) and migrate up again: all data is lost."""
+    if not yes:
+        click.confirm("This deletes all data. Continue?", abort=True)
+    s = _settings()
+    _ensure_db(s)
+    from app import migrate
+
+    migrate.downgrade(s.dsn(), "base")
+    migrate.upgrade(s.dsn())
+    click.echo("database reset")
+
+
+@main.command()
+@click.argument("dataset")
+@click.option("--if-empty", is_flag=True, help="Only load when the database holds no facilities yet.")
+def load(dataset: str, if_empty: bool) -> None:
+    """Load a bundled data set (or `all`)."""
+    from app.database import connect
+    from data.loaders import registry
+
+    s = _settings()
+    _ensure_db(s)
+    loaders = registry()
+    names = list(loaders) if dataset == "all" else [dataset]
+    unknown = [n for n in names if n not in loaders]
+    if unknown:
+        raise click.BadParameter(f"unknown data set {unknown[0]!r}; choose from: all, {', '.join(loaders)}")
+    with connect(s) as conn:
+        if if_empty and conn.execute("SELECT EXISTS (SELECT 1 FROM facilities)").fetchone()[0]:
+            click.echo("data already loaded; nothing to do")
+            return
+    from data.staging import bump_data_version
+
+    with click.progressbar(names, label="loading", item_show_func=lambda n: n or "") as bar:
+        for name in bar:
+            t0 = time.monotonic()
+            with connect(s) as conn:
+                result = loaders[name](conn)
+                bump_data_version(conn)
+            click.echo(f"\n  {result.summary()} in {time.monotonic() - t0:.1f}s")
+            for file, line, reason in result.skipped[:20]:
+                click.echo(f"    skipped {file}:{line}: {reason}")
+
+
+@main.command("load-file")
+@click.argument("kind", type=click.Choice(["facilities", "violations"]))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--crs", type=click.Choice(["wgs84", "gcj02", "bd09"]), default="wgs84", show_default=True,
+              help="Datum of the file's coordinates (converted to WGS84 on load).")
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the file (e.g. gbk).")
+@click.option("--skip-invalid", is_flag=True,
+              help="Commit the valid rows and write rejected rows to <file>.rejects.csv.")
+@click.option("--dataset-id", default=None, help="Data set id to record (default upload:<file name>).")
+@click.option("--licence", default="unspecified", show_default=True, help="Licence of the file's data.")
+def load_file(kind: str, path: Path, crs: str, encoding: str, skip_invalid: bool, dataset_id: str | None,
+              licence: str) -> None:
+    """Load a CSV file of facilities or violations, with a row-level report of bad rows."""
+    from app.database import connect
+    from data.files import load_csv
+
+    s = _settings()
+    _ensure_db(s)
+    with connect(s) as conn:
+        report = load_csv(conn, kind, path, crs=crs, encoding=encoding, skip_invalid=skip_invalid,
+                          dataset_id=dataset_id, licence=licence, progress=True)
+    click.echo(report.text())
+    if report.errors and not skip_invalid:
+        sys.exit(2)
+
+
+@main.command()
+@click.option("--scale", type=click.Choice(["demo", "ipe"]), default="demo", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the IPE-scale CSV files are written (default var/synth).")
+@click.option("--facilities", "n_facilities", type=int, default=1_200_000, show_default=True)
+@click.option("--violations", "n_violations", type=int, default=2_000_000, show_default=True)
+@click.option("--no-load", is_flag=True, help="Only write the IPE-scale CSV files.")
+def synth(scale: str, out: Path | None, n_facilities: int, n_violations: int, no_load: bool) -> None:
+    """Generate deterministic synthetic data: the demo layer, or IPE scale for benchmarks."""
+    from app.database import connect
+
+    s = _settings()
+    _ensure_db(s)
+    if scale == "demo":
+        from data.synth import demo
+
+        with connect(s) as conn:
+            click.echo(demo.load(conn).summary())
+        return
+    from data.synth import ipe
+
+    out = out or s.var_dir / "synth"
+    fac_path, vio_path = ipe.write_csv(out, n_facilities, n_violations, progress=True)
+    click.echo(f"wrote {fac_path} and {vio_path}")
+    if no_load:
+        return
+    from data.files import load_csv
+
+    for kind, p in (("facilities", fac_path), ("violations", vio_path)):
+        with connect(s) as conn:
+            report = load_csv(conn, kind, p, dataset_id="synthetic-ipe", progress=True)
+        click.echo(report.text())
+
+
+@main.command()
+@click.option("--workers", type=int, default=None, help="gunicorn workers (default WORKERS or 2).")
+@click.option("--port", type=int, default=None, help="Port (default PORT or 8000).")
+def serve(workers: int | None, port: int | None) -> None:
+    """Serve the app with gunicorn (starting the embedded database when needed)."""
+    s = _settings()
+    _ensure_db(s)
+    from app import migrate
+
+    if migrate.current_revision(s.dsn()) != migrate.head_revision():
+        migrate.upgrade(s.dsn())
+    bind = f"{s.host}:{port or s.port}"
+    args = ["gunicorn", "--bind", bind, "--workers", str(workers or s.workers), "--access-logfile", "-",
+            "--timeout", "120", "app.wsgi:app"]
+    click.echo(f"serving on http://{bind}")
+    os.execvp(sys.executable, [sys.executable, "-m", *args])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

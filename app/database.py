@@ -1,0 +1,37 @@
+"""Connections: the embedded cluster for this checkout, and one pool per application."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from app.pgcluster import Cluster
+from app.settings import Settings
+
+
+def embedded_cluster(settings: Settings) -> Cluster:
+    """The private cluster under var/ that serves when DATABASE_URL is unset."""
+    return Cluster(settings.var_dir, settings.pg_port, settings.pg_user, settings.pg_database)
+
+
+def _configure(conn: psycopg.Connection, timeout_ms: int) -> None:
+    conn.execute(f"SET statement_timeout = {int(timeout_ms)}")
+    conn.execute("SET max_parallel_workers_per_gather = 0")  # faster for small tile-sized queries
+    conn.commit()
+
+
+@contextmanager
+def connect(settings: Settings, autocommit: bool = False) -> Iterator[psycopg.Connection]:
+    """A single connection for the CLI and loaders (committed on success, rolled back on error)."""
+    with psycopg.connect(settings.dsn(), autocommit=autocommit) as conn:
+        yield conn
+
+
+def make_pool(settings: Settings) -> ConnectionPool:
+    """The application's connection pool (opened lazily, per process: safe with gunicorn's fork)."""
+    return ConnectionPool(settings.dsn(), min_size=settings.pool_min, max_size=settings.pool_max, open=False,
+                          configure=lambda c: _configure(c, settings.statement_timeout_ms),
+                          kwargs={"application_name": "bluemap"})

@@ -1,0 +1,48 @@
+"""One typed settings object, read from the environment (and .env) when asked for, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Service configuration; every field documented in .env.example."""
+
+    model_config = SettingsConfigDict(env_prefix="BLUEMAP_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "BLUEMAP_DATABASE_URL"))
+    host: str = Field("127.0.0.1", validation_alias=AliasChoices("HOST", "BLUEMAP_HOST"))
+    port: int = Field(8000, validation_alias=AliasChoices("PORT", "BLUEMAP_PORT"))
+    workers: int = Field(2, validation_alias=AliasChoices("WORKERS", "BLUEMAP_WORKERS"))
+    var_dir: Path = PROJECT_ROOT / "var"
+    pg_port: int = 54329
+    pg_user: str = "bluemap"
+    pg_database: str = "bluemap"
+    pool_min: int = 1
+    pool_max: int = 8
+    statement_timeout_ms: int = 15000
+    tile_cache: bool = True
+    aqi_cutover: str = "2026-03-01"
+
+    def embedded_url(self) -> str:
+        """URL of the embedded cluster under var/."""
+        return f"postgresql://{self.pg_user}@127.0.0.1:{self.pg_port}/{self.pg_database}"
+
+    def dsn(self) -> str:
+        """The database to use: DATABASE_URL when given, else the embedded cluster."""
+        return self.database_url or self.embedded_url()
+
+    @property
+    def embedded(self) -> bool:
+        """True when no external DATABASE_URL is configured."""
+        return not self.database_url
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, with explicit overrides on top."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Bundled data sets, their catalog and their loaders."""

@@ -1,0 +1,260 @@
+"""Load user CSV files (facilities, violations) with a row-level report; all or nothing unless asked."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from tqdm import tqdm
+
+from data import validate as v
+from data.catalog import DATASETS, Dataset, upload_dataset
+from data.facility_rows import assign_area_codes
+from data.staging import bump_data_version, ewkt_point, register_dataset
+
+FACILITY_COLUMNS = {"ext_id", "uscc", "name", "name_zh", "name_en", "industry", "address", "lon", "lat",
+                    "key_monitored", "area_code", "registration_no", "organisation_code"}
+VIOLATION_COLUMNS = {"ext_id", "facility_ext_id", "facility_uscc", "date", "authority", "category",
+                     "legal_basis", "penalty_cny", "description", "source", "status"}
+STATUSES = ("open", "explained", "rectified", "removed")
+MAX_REPORTED = 1000
+
+
+@dataclass
+class FileReport:
+    """What happened to every row of one file."""
+
+    file: str
+    kind: str
+    rows: int = 0
+    valid: int = 0
+    inserted: int = 0
+    committed: bool = False
+    errors: list[v.Issue] = field(default_factory=list)
+    error_count: int = 0
+    rejects_path: Path | None = None
+
+    def add(self, issue: v.Issue) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED:
+            self.errors.append(issue)
+
+    @property
+    def duplicates(self) -> int:
+        return self.valid - self.inserted if self.committed else 0
+
+    def text(self) -> str:
+        lines = [f"{self.file}: {self.rows} rows read, {self.valid} valid, {self.error_count} rejected"]
+        lines += [f"  {issue}" for issue in self.errors[:50]]
+        if self.error_count > 50:
+            lines.append(f"  ... and {self.error_count - 50} more")
+        if self.committed:
+            lines.append(f"committed: {self.inserted} new {self.kind}, {self.duplicates} already present")
+        else:
+            lines.append("nothing committed: fix the rows above, or use --skip-invalid to load the valid rows")
+        if self.rejects_path:
+            lines.append(f"rejected rows written to {self.rejects_path}")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "kind": self.kind, "rows": self.rows, "valid": self.valid,
+                "inserted": self.inserted, "committed": self.committed, "rejected": self.error_count,
+                "errors": [{"line": e.line, "column": e.column, "reason": e.reason} for e in self.errors]}
+
+
+def _lines(path: Path, encoding: str, report: FileReport) -> Iterator[tuple[int, str | None, bytes]]:
+    """(line number, decoded text or None when undecodable, raw bytes) for each physical line."""
+    with open(path, "rb") as fh:
+        for n, raw in enumerate(fh, 1):
+            if n == 1 and raw.startswith(b"\xef\xbb\xbf") and encoding.replace("-", "").lower() == "utf8":
+                raw = raw[3:]
+            try:
+                yield n, raw.decode(encoding), raw
+            except UnicodeDecodeError as exc:
+                hint = ""
+                try:
+                    raw.decode("gb18030")
+                    hint = " (the file looks GBK/GB18030-encoded: use --encoding gbk)"
+                except UnicodeDecodeError:
+                    pass
+                report.add(v.Issue(report.file, n, "", f"not valid {encoding} at byte {exc.start}{hint}"))
+                yield n, None, raw
+
+
+def _facility_row(row: dict, crs: str) -> tuple:
+    lon, lat = v.point(row, crs)
+    code = v.optional_uscc(row)
+    name_zh = (row.get("name_zh") or "").strip() or None
+    name_en = (row.get("name_en") or row.get("name") or "").strip() or None
+    if not name_zh and not name_en:
+        raise v.RowError("name", "a facility needs a name (name, name_zh or name_en)")
+    ext = (row.get("ext_id") or "").strip() or code or "h:" + hashlib.sha1(
+        f"{name_zh}|{name_en}|{lon:.5f}|{lat:.5f}".encode()).hexdigest()[:16]
+    area = (row.get("area_code") or "").strip() or None
+    if area and not (len(area) == 6 and area.isdigit()):
+        raise v.RowError("area_code", f"GB/T 2260 codes have 6 digits, got {area!r}")
+    return (ext, name_zh, name_en, v.industry(row), (row.get("address") or "").strip() or None, crs, code,
+            v.boolean(row, "key_monitored"), area, ewkt_point(round(lon, 7), round(lat, 7)))
+
+
+def _violation_row(row: dict, crs: str) -> tuple:
+    fac_ext = (row.get("facility_ext_id") or "").strip() or None
+    fac_uscc = v.optional_uscc(row, "facility_uscc")
+    if not fac_ext and not fac_uscc:
+        raise v.RowError("facility_ext_id", "each violation names its facility (facility_ext_id or facility_uscc)")
+    when = v.parse_date(row, "date")
+    for col in ("authority", "category"):
+        if not (row.get(col) or "").strip():
+            raise v.RowError(col, "missing value")
+    status = (row.get("status") or "open").strip().lower()
+    if status not in STATUSES:
+        raise v.RowError("status", f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+    penalty = v.number(row, "penalty_cny", required=False)
+    if penalty is not None and penalty < 0:
+        raise v.RowError("penalty_cny", "penalty cannot be negative")
+    ext = (row.get("ext_id") or "").strip() or "h:" + hashlib.sha1("|".join(
+        str(x) for x in (fac_ext, fac_uscc, when, row["authority"], row["category"], row.get("description"))
+    ).encode()).hexdigest()[:16]
+    return (ext, fac_ext, fac_uscc, when, row["authority"].strip(), row["category"].strip(),
+            (row.get("legal_basis") or "").strip() or None, penalty, (row.get("description") or "").strip() or None,
+            (row.get("source") or "").strip() or "file upload", status)
+
+
+KINDS: dict[str, tuple[set[str], set[str], Callable[[dict, str], tuple], str]] = {
+    "facilities": (FACILITY_COLUMNS, {"lon", "lat"}, _facility_row,
+                   "line int, ext_id text, name_zh text, name_en text, industry text, address text, "
+                   "source_crs text, uscc text, key_monitored bool, area_code text, geom geometry(Point,4326)"),
+    "violations": (VIOLATION_COLUMNS, {"date", "authority", "category"}, _violation_row,
+                   "line int, ext_id text, facility_ext_id text, facility_uscc text, violation_date date, "
+                   "authority text, category text, legal_basis text, penalty_cny numeric, description text, "
+                   "source text, status violation_status"),
+}
+
+
+def _commit_facilities(conn: psycopg.Connection, ds: Dataset, synthetic: bool) -> int:
+    conn.execute("""INSERT INTO companies (uscc, name_zh, name_en, dataset_id, synthetic)
+                    SELECT DISTINCT ON (uscc) uscc, name_zh, name_en, %s, %s FROM file_stage
+                    WHERE uscc IS NOT NULL ON CONFLICT (uscc) DO NOTHING""", (ds.id, synthetic))
+    cur = conn.execute("""
+        INSERT INTO facilities (dataset_id, ext_id, company_id, name_zh, name_en, industry, address, source_crs,
+                                key_monitored, area_code, synthetic, geom)
+        SELECT DISTINCT ON (s.ext_id) %s, s.ext_id, c.id, s.name_zh, s.name_en, s.industry, s.address,
+               s.source_crs, s.key_monitored, s.area_code, %s, s.geom
+        FROM file_stage s LEFT JOIN companies c ON c.uscc = s.uscc
+        ON CONFLICT (dataset_id, ext_id) DO NOTHING""", (ds.id, synthetic))
+    assign_area_codes(conn)
+    return cur.rowcount
+
+
+def _commit_violations(conn: psycopg.Connection, ds: Dataset, synthetic: bool, report: FileReport) -> int:
+    # Resolve each row's facility first: in this upload's data set by id, or anywhere by USCC.
+    conn.execute("ALTER TABLE file_stage ADD COLUMN facility_id bigint")
+    conn.execute("""UPDATE file_stage s SET facility_id = f.id FROM facilities f
+                    WHERE s.facility_ext_id IS NOT NULL AND f.ext_id = s.facility_ext_id
+                    AND f.dataset_id = %s""", (ds.id,))
+    conn.execute("""UPDATE file_stage s SET facility_id = f.id FROM facilities f
+                    WHERE s.facility_id IS NULL AND s.facility_ext_id IS NOT NULL AND f.ext_id = s.facility_ext_id""")
+    conn.execute("""UPDATE file_stage s SET facility_id = (SELECT f.id FROM facilities f JOIN companies c
+                    ON c.id = f.company_id WHERE c.uscc = s.facility_uscc ORDER BY f.id LIMIT 1)
+                    WHERE s.facility_id IS NULL AND s.facility_uscc IS NOT NULL""")
+    missing = conn.execute("""SELECT line, facility_ext_id, facility_uscc FROM file_stage
+                              WHERE facility_id IS NULL ORDER BY line""").fetchall()
+    for line, ext, code in missing:
+        col, val = ("facility_ext_id", ext) if ext else ("facility_uscc", code)
+        report.add(v.Issue(report.file, line, col, f"no facility with {col} {val!r}"))
+    report.valid -= len(missing)
+    cur = conn.execute("""
+        INSERT INTO violations (dataset_id, ext_id, facility_id, violation_date, authority, category, legal_basis,
+                                penalty_cny, description, source, status, synthetic)
+        SELECT DISTINCT ON (ext_id) %s, ext_id, facility_id, violation_date, authority, category, legal_basis,
+               penalty_cny, description, source, status, %s
+        FROM file_stage WHERE facility_id IS NOT NULL
+        ON CONFLICT (dataset_id, ext_id) DO NOTHING""", (ds.id, synthetic))
+    return cur.rowcount
+
+
+def load_csv(conn: psycopg.Connection, kind: str, path: Path, crs: str = "wgs84", encoding: str = "utf-8",
+             skip_invalid: bool = False, dataset_id: str | None = None, licence: str = "unspecified",
+             progress: bool = False) -> FileReport:
+    """Validate every row of `path`, then commit all of it, or (skip_invalid) the valid rows only."""
+    allowed, required, parse, stage_cols = KINDS[kind]
+    path = Path(path)
+    report = FileReport(path.name, kind)
+    ds = DATASETS.get(dataset_id or "") or upload_dataset(dataset_id or path.name, licence)
+    rejects: list[tuple[int, str, bytes]] = []
+    lines = _lines(path, encoding, report)
+    header_line = next(lines, None)
+    if header_line is None or header_line[1] is None:
+        report.add(v.Issue(report.file, 1, "", "empty file or undecodable header"))
+        return report
+    header = next(csv.reader([header_line[1]]))
+    header = [h.strip().lower() for h in header]
+    unknown = [h for h in header if h not in allowed]
+    missing = sorted(required - set(header))
+    for h in unknown:
+        report.add(v.Issue(report.file, 1, h, f"unknown column {h!r}; allowed: {', '.join(sorted(allowed))}"))
+    for h in missing:
+        report.add(v.Issue(report.file, 1, h, f"required column {h!r} is missing"))
+    if unknown or missing:
+        return report
+    conn.execute(f"CREATE TEMP TABLE file_stage ({stage_cols}) ON COMMIT DROP")
+    bar = tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc=f"{path.name}", disable=not progress)
+    with conn.cursor().copy("COPY file_stage FROM STDIN") as copy:
+        for n, text, raw in lines:
+            bar.update(len(raw))
+            if text is None:
+                report.rows += 1
+                rejects.append((n, "undecodable line", raw))
+                continue
+            if not text.strip():
+                continue
+            report.rows += 1
+            cells = next(csv.reader([text]))
+            if len(cells) != len(header):
+                reason = f"expected {len(header)} cells, found {len(cells)}"
+                report.add(v.Issue(report.file, n, "", reason))
+                rejects.append((n, reason, raw))
+                continue
+            try:
+                copy.write_row((n, *parse(dict(zip(header, cells, strict=True)), crs)))
+                report.valid += 1
+            except v.RowError as exc:
+                report.add(v.Issue(report.file, n, exc.column, exc.reason))
+                rejects.append((n, f"{exc.column}: {exc.reason}", raw))
+    bar.close()
+    register_dataset(conn, ds)
+    synthetic = ds.synthetic
+    if kind == "facilities":
+        report.inserted = _commit_facilities(conn, ds, synthetic)
+    else:
+        before = report.error_count
+        report.inserted = _commit_violations(conn, ds, synthetic, report)
+        for issue in report.errors[before:]:
+            rejects.append((issue.line, f"{issue.column}: {issue.reason}", b""))
+    if report.error_count and not skip_invalid:
+        conn.rollback()
+        report.inserted = 0
+        return report
+    bump_data_version(conn)
+    conn.commit()
+    report.committed = True
+    if rejects:
+        report.rejects_path = _write_rejects(path, header_line[2], rejects)
+    return report
+
+
+def _write_rejects(path: Path, header: bytes, rejects: list[tuple[int, str, bytes]]) -> Path:
+    """Rejected rows, byte for byte, with their line and reason, beside the original file."""
+    out = path.with_name(path.name + ".rejects.csv")
+    with open(out, "wb") as fh:
+        fh.write(b"_line,_reason," + header.rstrip(b"\r\n") + b"\n")
+        for line, reason, raw in sorted(rejects):
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="").writerow([line, reason])
+            fh.write(buf.getvalue().encode() + b"," + raw.rstrip(b"\r\n") + b"\n")
+    return out

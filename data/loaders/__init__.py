@@ -1,0 +1,42 @@
+"""One loader per bundled data set; `load(conn)` is idempotent (natural keys, upserts)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import psycopg
+
+
+@dataclass
+class LoadResult:
+    """What a loader did: rows written and rows it could not use, with reasons."""
+
+    dataset: str
+    written: dict[str, int] = field(default_factory=dict)
+    skipped: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, reason)
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{n} {t}" for t, n in self.written.items())
+        note = f"; {len(self.skipped)} rows skipped (see report)" if self.skipped else ""
+        return f"{self.dataset}: {parts or 'nothing new'}{note}"
+
+
+Loader = Callable[[psycopg.Connection], LoadResult]
+
+
+def registry() -> dict[str, Loader]:
+    """Loaders by data set name, in dependency order for `load all`."""
+    from data.loaders import beijing_aq, carbon, natural_earth, osh_lists, power_plants, sfi
+    from data.synth import demo
+
+    return {
+        "natural-earth": natural_earth.load,
+        "population": carbon.load_population,
+        "carbon": carbon.load_carbon,
+        "power-plants": power_plants.load,
+        "cement-steel": sfi.load,
+        "beijing-aq": beijing_aq.load,
+        "supplier-lists": osh_lists.load,
+        "synthetic-demo": demo.load,
+    }

@@ -1,0 +1,1 @@
+"""Deterministic synthetic data where no open data exists; every row it writes is flagged synthetic."""

@@ -1,0 +1,150 @@
+"""Synthetic demo layer over the real facilities: companies with USCCs, Chinese names, violations,
+explanations, key-monitored flags, PRTR disclosures and water stations. All flagged synthetic."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import psycopg
+
+from data.admin_codes import PROVINCES, short_zh
+from data.catalog import DATASETS
+from data.loaders import LoadResult
+from data.staging import ewkt_point, register_dataset, upsert
+from data.synth.names import CATEGORIES, company_name, rng_for
+from standards import uscc
+
+DS = DATASETS["synthetic-demo"]
+SEED = "bluemap-demo-v1"
+HEAVY = ("power_coal", "cement", "steel", "chemicals", "textiles", "paper", "metals", "leather")
+START, END = date(2014, 1, 1), date(2025, 10, 31)
+
+
+def _facilities(conn: psycopg.Connection) -> list[tuple]:
+    """Real facilities with their nearest place's Chinese name."""
+    return conn.execute("""
+        SELECT f.id, f.ext_id, f.industry, coalesce(f.area_code, '110000'),
+               coalesce((SELECT regexp_replace(p.name_zh, '市$', '') FROM places p WHERE p.name_zh IS NOT NULL
+                         ORDER BY p.geom <-> f.geom LIMIT 1), '中国')
+        FROM facilities f WHERE NOT f.synthetic ORDER BY f.id""").fetchall()
+
+
+def _companies(conn: psycopg.Connection, facs: list[tuple], result: LoadResult) -> None:
+    rows, names = [], {}
+    for fid, ext, industry, area, city in facs:
+        rng = rng_for(SEED, "company", ext)
+        name = company_name(rng, city, industry)
+        names[fid] = name
+        code = uscc.make(area[:4] + f"{rng.randint(1, 20):02d}", rng.randrange(10**8))
+        rows.append((code, name, None, DS.id, True))
+    result.written["companies"] = upsert(conn, "companies", ["uscc", "name_zh", "name_en", "dataset_id",
+                                                             "synthetic"], rows, conflict=["uscc"])
+    conn.execute("CREATE TEMP TABLE demo_names (facility_id bigint, name_zh text, uscc text) ON COMMIT DROP")
+    with conn.cursor().copy("COPY demo_names FROM STDIN") as cp:
+        for (fid, *_), row in zip(facs, rows, strict=True):
+            cp.write_row((fid, names[fid], row[0]))
+    conn.execute("""
+        UPDATE facilities f SET name_zh = d.name_zh, company_id = c.id,
+               attrs = f.attrs || '{"name_zh_synthetic": true, "uscc_synthetic": true}'
+        FROM demo_names d JOIN companies c ON c.uscc = d.uscc
+        WHERE f.id = d.facility_id AND f.company_id IS NULL""")
+
+
+def _key_monitored(conn: psycopg.Connection, facs: list[tuple]) -> None:
+    ids = [fid for fid, ext, industry, *_ in facs
+           if industry in HEAVY and rng_for(SEED, "key", ext).random() < 0.45]
+    conn.execute("""UPDATE facilities SET key_monitored = true,
+                    attrs = attrs || '{"key_monitored_synthetic": true}'
+                    WHERE id = ANY(%s) AND NOT key_monitored""", (ids,))
+
+
+def _violations(conn: psycopg.Connection, facs: list[tuple], result: LoadResult) -> None:
+    rows, targets, explanations = [], {}, []
+    span = (END - START).days
+    for fid, ext, industry, area, city in facs:
+        rng = rng_for(SEED, "violations", ext)
+        share = 0.55 if industry in HEAVY else 0.2
+        if rng.random() > share:
+            continue
+        for n in range(rng.choice((1, 1, 1, 2, 2, 3, 4, 6))):
+            when = START + timedelta(days=rng.randrange(span))
+            cat, basis = rng.choice(CATEGORIES)
+            authority = f"{city}市生态环境局" if rng.random() < 0.8 else f"{short_zh(area)}省生态环境厅"
+            penalty = round(rng.choice((2, 5, 10, 20, 30, 50, 100)) * 10000 * rng.uniform(0.8, 1.6), -2)
+            vext = f"{ext}:v{n}"
+            age = (END - when).days / span
+            status = rng.choices(("open", "explained", "rectified", "removed"),
+                                 weights=(1 - age, 0.3, 0.2 + age, 0.1 + age / 2))[0]
+            targets[vext] = status
+            rows.append((DS.id, vext, fid, when, authority, cat, basis, penalty,
+                         f"{cat}（合成示例记录，非真实数据）", "synthetic demo", True))
+    result.written["violations"] = upsert(
+        conn, "violations", ["dataset_id", "ext_id", "facility_id", "violation_date", "authority", "category",
+                             "legal_basis", "penalty_cny", "description", "source", "synthetic"],
+        rows, conflict=["dataset_id", "ext_id"])
+    # Walk newly inserted rows through the lifecycle so the history table holds every step.
+    new = dict(conn.execute("SELECT ext_id, id FROM violations WHERE dataset_id = %s AND created_at = now()",
+                            (DS.id,)).fetchall())
+    for step, reached_by in (("explained", ("explained", "rectified", "removed")),
+                             ("rectified", ("rectified", "removed")), ("removed", ("removed",))):
+        ids = [vid for vext, vid in new.items() if targets.get(vext) in reached_by]
+        conn.execute("UPDATE violations SET status = %s WHERE id = ANY(%s)", (step, ids))
+        if step == "explained":
+            for vext, vid in new.items():
+                if targets.get(vext) in reached_by:
+                    explanations.append((vid, datetime(2025, 11, 1, tzinfo=timezone.utc),
+                                         "企业已提交整改说明（合成示例）。", "已完成整改并通过现场核查（合成示例）。",
+                                         DS.id, True))
+    with conn.cursor() as cur:
+        cur.executemany("""INSERT INTO explanations (violation_id, submitted_at, body, rectification, dataset_id,
+                           synthetic) VALUES (%s, %s, %s, %s, %s, %s)""", explanations)
+    result.written["explanations"] = len(explanations)
+
+
+def _prtr(conn: psycopg.Connection, facs: list[tuple], result: LoadResult) -> None:
+    rows = []
+    for fid, ext, industry, *_ in facs:
+        rng = rng_for(SEED, "prtr", ext)
+        if rng.random() > 0.06:
+            continue
+        base = rng.uniform(1e3, 5e5)
+        for year in (2021, 2022, 2023, 2024):
+            f = 1 - 0.04 * (year - 2021) * rng.random()
+            rows.append((fid, year, round(base * f, 1), round(base * 3.1 * f, 1), round(base * 2.4 * f, 1),
+                         '{"VOCs_t": %.2f}' % (base * 1e-4 * f),
+                         '{"SO2_t": %.2f, "NOx_t": %.2f, "COD_t": %.2f}' % (base * 4e-4 * f, base * 6e-4 * f,
+                                                                             base * 2e-4 * f), DS.id, True))
+    result.written["prtr_disclosures"] = upsert(
+        conn, "prtr_disclosures", ["facility_id", "year", "energy_tce", "water_t", "ghg_tco2e", "chemicals",
+                                   "discharges", "dataset_id", "synthetic"], rows, conflict=["facility_id", "year"])
+
+
+def _water_stations(conn: psycopg.Connection, result: LoadResult) -> None:
+    places = conn.execute("""SELECT name_en, name_zh, ST_X(geom), ST_Y(geom) FROM places
+                             WHERE name_zh IS NOT NULL ORDER BY pop_max DESC NULLS LAST, name_en LIMIT 40""").fetchall()
+    rows = []
+    for i, (en, zh, lon, lat) in enumerate(places, 1):
+        rng = rng_for(SEED, "water", en)
+        body = rng.choice(("river", "river", "river", "lake", "reservoir"))
+        label = {"river": "断面", "lake": "湖区点位", "reservoir": "水库点位"}[body]
+        rows.append((f"SYN-W{i:03d}", "water", f"{zh}{label}（合成）", f"{en} {body} section (synthetic)", body,
+                     False, ewkt_point(lon + rng.uniform(-0.05, 0.05), lat + rng.uniform(-0.05, 0.05)), DS.id, True))
+    result.written["stations"] = upsert(
+        conn, "stations", ["code", "kind", "name_zh", "name_en", "water_body_type", "coords_approximate", "geom",
+                           "dataset_id", "synthetic"], rows, conflict=["code"])
+
+
+def load(conn: psycopg.Connection) -> LoadResult:
+    """Generate the demo layer over whatever real facilities are loaded (idempotent)."""
+    result = LoadResult(DS.id)
+    register_dataset(conn, DS)
+    facs = _facilities(conn)
+    _companies(conn, facs, result)
+    _key_monitored(conn, facs)
+    _violations(conn, facs, result)
+    _prtr(conn, facs, result)
+    _water_stations(conn, result)
+    conn.execute("UPDATE stations s SET area_code = a.code FROM admin_areas a "
+                 "WHERE s.area_code IS NULL AND ST_Intersects(a.geom, s.geom)")
+    assert PROVINCES
+    return result

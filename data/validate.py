@@ -1,0 +1,118 @@
+"""Row checks shared by file loaders: numbers, coordinates, dates, identifiers; each failure names a reason."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from data.industries import INDUSTRIES
+from geo.datum import in_china_bbox, to_wgs84
+from standards import uscc
+
+_INDUSTRY_LOOKUP = {k: k for k in INDUSTRIES} | {zh: k for k, (zh, _) in INDUSTRIES.items()} | {
+    en.lower(): k for k, (_, en) in INDUSTRIES.items()}
+
+
+class RowError(ValueError):
+    """A value that cannot be loaded, with the column it is in."""
+
+    def __init__(self, column: str, reason: str) -> None:
+        super().__init__(reason)
+        self.column = column
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem in a file: where it is and why."""
+
+    file: str
+    line: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        col = f" [{self.column}]" if self.column else ""
+        return f"{self.file}:{self.line}{col}: {self.reason}"
+
+
+def number(row: dict, column: str, required: bool = True) -> float | None:
+    """A float from a cell, or RowError."""
+    text = (row.get(column) or "").strip()
+    if not text:
+        if required:
+            raise RowError(column, "missing value")
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise RowError(column, f"not a number: {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise RowError(column, f"not a finite number: {text!r}")
+    return value
+
+
+def point(row: dict, crs: str) -> tuple[float, float]:
+    """WGS84 lon/lat from the row's lon/lat columns in `crs`; must fall in China."""
+    lon, lat = number(row, "lon"), number(row, "lat")
+    assert lon is not None and lat is not None
+    if not (-180 <= lon <= 180):
+        raise RowError("lon", f"longitude {lon} outside -180..180")
+    if not (-90 <= lat <= 90):
+        raise RowError("lat", f"latitude {lat} outside -90..90")
+    if not in_china_bbox(lon, lat):
+        swapped = " (are lon and lat swapped?)" if in_china_bbox(lat, lon) else ""
+        raise RowError("lon", f"({lon}, {lat}) is outside China{swapped}")
+    return to_wgs84(lon, lat, crs)
+
+
+_DATE_PATTERNS = (r"(\d{4})-(\d{1,2})-(\d{1,2})", r"(\d{4})/(\d{1,2})/(\d{1,2})", r"(\d{4})\.(\d{1,2})\.(\d{1,2})",
+                  r"(\d{4})年(\d{1,2})月(\d{1,2})日?", r"(\d{4})(\d{2})(\d{2})")
+
+
+def parse_date(row: dict, column: str) -> date:
+    """A date in ISO, slash, dotted, compact or 年月日 form."""
+    text = (row.get(column) or "").strip()
+    if not text:
+        raise RowError(column, "missing date")
+    for pat in _DATE_PATTERNS:
+        m = re.fullmatch(pat, text)
+        if m:
+            try:
+                return date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError as exc:
+                raise RowError(column, f"impossible date {text!r}: {exc}") from None
+    raise RowError(column, f"unparseable date {text!r} (expected YYYY-MM-DD)")
+
+
+def optional_uscc(row: dict, column: str = "uscc") -> str | None:
+    """The normalised USCC in `column`, None when empty, RowError when invalid."""
+    text = (row.get(column) or "").strip()
+    if not text:
+        return None
+    try:
+        return uscc.validate(text)
+    except uscc.InvalidUSCC as exc:
+        raise RowError(column, f"invalid USCC: {exc}") from None
+
+
+def industry(row: dict) -> str:
+    """Industry code from a code, or a Chinese or English label; 'other' when empty."""
+    text = (row.get("industry") or "").strip()
+    if not text:
+        return "other"
+    code = _INDUSTRY_LOOKUP.get(text) or _INDUSTRY_LOOKUP.get(text.lower())
+    if not code:
+        raise RowError("industry", f"unknown industry {text!r}; use one of: {', '.join(INDUSTRIES)}")
+    return code
+
+
+def boolean(row: dict, column: str) -> bool:
+    """A yes/no cell (true/false, 1/0, yes/no, 是/否)."""
+    text = (row.get(column) or "").strip().lower()
+    if text in ("", "0", "false", "no", "n", "否"):
+        return False
+    if text in ("1", "true", "yes", "y", "是"):
+        return True
+    raise RowError(column, f"expected true/false, got {text!r}")

@@ -1,0 +1,1 @@
+"""Coordinates, datums and geometry helpers (no web framework here)."""
