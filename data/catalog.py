@@ -69,7 +69,7 @@ DATASETS: dict[str, Dataset] = {d.id: d for d in (
 )}
 
 
-def upload_dataset(name: str, licence: str = "unspecified") -> Dataset:
+def upload_dataset(name: str, licence: str = "unspecified", dataset_id: str | None = None) -> Dataset:
     """A data set record for a file a user loads with `bluemap load-file`."""
-    return Dataset(f"upload:{name}", f"Uploaded file {name}", licence, None,
+    return Dataset(dataset_id or f"upload:{name}", f"Uploaded file {name}", licence, None,
                    f"Uploaded file {name}; licence as stated by the uploader.", None)

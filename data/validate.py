@@ -57,12 +57,12 @@ def point(row: dict, crs: str) -> tuple[float, float]:
     """WGS84 lon/lat from the row's lon/lat columns in `crs`; must fall in China."""
     lon, lat = number(row, "lon"), number(row, "lat")
     assert lon is not None and lat is not None
+    swapped = " (are lon and lat swapped?)" if in_china_bbox(lat, lon) else ""
     if not (-180 <= lon <= 180):
-        raise RowError("lon", f"longitude {lon} outside -180..180")
+        raise RowError("lon", f"longitude {lon} outside -180..180{swapped}")
     if not (-90 <= lat <= 90):
-        raise RowError("lat", f"latitude {lat} outside -90..90")
+        raise RowError("lat", f"latitude {lat} outside -90..90{swapped}")
     if not in_china_bbox(lon, lat):
-        swapped = " (are lon and lat swapped?)" if in_china_bbox(lat, lon) else ""
         raise RowError("lon", f"({lon}, {lat}) is outside China{swapped}")
     return to_wgs84(lon, lat, crs)
 

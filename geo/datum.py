@@ -47,18 +47,24 @@ def wgs84_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
     return lon + d_lon, lat + d_lat
 
 
-def gcj02_to_wgs84(lon: float, lat: float, tolerance: float = 1e-9) -> tuple[float, float]:
-    """Invert GCJ-02 by fixed-point iteration (sub-centimetre)."""
+def _invert(forward: Callable[[float, float], tuple[float, float]], lon: float, lat: float,
+            tolerance: float = 1e-10) -> tuple[float, float]:
+    """Invert a small smooth offset by fixed-point iteration (converges to sub-millimetre)."""
+    x, y = lon, lat
+    for _ in range(40):
+        fx, fy = forward(x, y)
+        ex, ey = fx - lon, fy - lat
+        x, y = x - ex, y - ey
+        if abs(ex) < tolerance and abs(ey) < tolerance:
+            break
+    return x, y
+
+
+def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
+    """Invert GCJ-02 exactly (iteratively), not with the metre-level one-step approximation."""
     if not in_china_bbox(lon, lat):
         return lon, lat
-    w_lon, w_lat = lon, lat
-    for _ in range(30):
-        g_lon, g_lat = wgs84_to_gcj02(w_lon, w_lat)
-        e_lon, e_lat = g_lon - lon, g_lat - lat
-        w_lon, w_lat = w_lon - e_lon, w_lat - e_lat
-        if abs(e_lon) < tolerance and abs(e_lat) < tolerance:
-            break
-    return w_lon, w_lat
+    return _invert(wgs84_to_gcj02, lon, lat)
 
 
 def gcj02_to_bd09(lon: float, lat: float) -> tuple[float, float]:
@@ -69,11 +75,8 @@ def gcj02_to_bd09(lon: float, lat: float) -> tuple[float, float]:
 
 
 def bd09_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
-    """Undo Baidu's BD-09 transform, giving GCJ-02."""
-    x, y = lon - 0.0065, lat - 0.006
-    z = math.sqrt(x * x + y * y) - 0.00002 * math.sin(y * _X_PI)
-    theta = math.atan2(y, x) - 0.000003 * math.cos(x * _X_PI)
-    return z * math.cos(theta), z * math.sin(theta)
+    """Undo Baidu's BD-09 transform, giving GCJ-02 (iterated past the usual decimetre approximation)."""
+    return _invert(gcj02_to_bd09, lon, lat)
 
 
 def bd09_to_wgs84(lon: float, lat: float) -> tuple[float, float]:

@@ -23,7 +23,7 @@ def stats():
     tables = {}
     with db.conn() as c:
         for table, flagged in COUNTED.items():
-            synth = "synthetic" if flagged else "d.synthetic"
+            synth = "t.synthetic" if flagged else "d.synthetic"
             rows = c.execute(
                 f"SELECT t.dataset_id, count(*), count(*) FILTER (WHERE {synth}) "  # noqa: S608 - fixed names
                 f"FROM {table} t JOIN datasets d ON d.id = t.dataset_id GROUP BY 1 ORDER BY 1").fetchall()

@@ -16,7 +16,8 @@ def healthz():
     head = head_revision()
     try:
         with db.conn() as c:
-            row = c.execute("SELECT version_num FROM alembic_version").fetchone()
+            migrated = c.execute("SELECT to_regclass('alembic_version') IS NOT NULL").fetchone()[0]
+            row = c.execute("SELECT version_num FROM alembic_version").fetchone() if migrated else None
     except Exception as exc:  # noqa: BLE001 - any failure here means "not ready"
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         return jsonify({"status": "unavailable", "reason": f"database unreachable: {reason}"}), 503

@@ -1,0 +1,50 @@
+# Blue Map: `make run` serves the map, `make test` runs the whole suite. Bare `make` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help setup system-deps run serve stop test test-fast lint bench-ingest clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+system-deps: ## Install PostgreSQL/PostGIS from the OS packages when missing
+	@scripts/system-deps.sh server
+
+setup: system-deps $(STAMP) ## Install everything the service needs (OS packages, .venv)
+
+run: setup ## Start the database (embedded unless DATABASE_URL), load the bundled data once, serve on :8000
+	$(BIN)/bluemap db upgrade
+	$(BIN)/bluemap load all --if-empty
+	$(BIN)/bluemap serve
+
+stop: ## Stop the embedded database
+	$(BIN)/bluemap db stop
+
+test: $(STAMP) ## Run the whole test suite against a throwaway PostGIS cluster
+	@scripts/system-deps.sh test
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP) ## Unit tests only (no database)
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff and mypy
+	$(BIN)/ruff check app geo tiles layers data standards tests
+	$(BIN)/mypy app geo tiles layers data standards
+
+bench-ingest: $(STAMP) ## IPE-scale ingest: our loader vs raw COPY of the same rows (see BENCHMARKS.md)
+	@scripts/system-deps.sh bench
+	$(BIN)/python -m benchmarks.ingest
+
+clean: ## Remove the virtualenv (the database under var/ is kept; `rm -rf var` deletes it)
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install the operating-system packages the service needs, when they are missing.
+# Usage: scripts/system-deps.sh [server|test|bench]
+set -euo pipefail
+want="${1:-server}"
+pkgs=()
+have_pg() { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; }
+have_postgis() { ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; }
+if [ -z "${DATABASE_URL:-}" ] || [ "$want" != server ]; then
+  have_pg || pkgs+=(postgresql)
+  have_postgis || pkgs+=(postgresql-postgis)
+fi
+if [ "$want" = test ] || [ "$want" = bench ]; then
+  command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
+  command -v ogr2ogr >/dev/null 2>&1 || pkgs+=(gdal-bin)
+fi
+if [ "$want" = bench ]; then
+  command -v wrk >/dev/null 2>&1 || pkgs+=(wrk)
+fi
+[ ${#pkgs[@]} -eq 0 ] && exit 0
+cmd="apt-get install -y --no-install-recommends ${pkgs[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+  echo "installing system packages: ${pkgs[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null && $cmd >/dev/null
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  echo "installing system packages with sudo: ${pkgs[*]}"
+  sudo DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && sudo DEBIAN_FRONTEND=noninteractive $cmd >/dev/null
+else
+  echo "Missing system packages. Please run:" >&2
+  echo "  sudo apt-get update && sudo $cmd" >&2
+  exit 1
+fi
