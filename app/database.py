@@ -20,6 +20,7 @@ def embedded_cluster(settings: Settings) -> Cluster:
 def _configure(conn: psycopg.Connection, timeout_ms: int) -> None:
     conn.execute(f"SET statement_timeout = {int(timeout_ms)}")
     conn.execute("SET max_parallel_workers_per_gather = 0")  # faster for small tile-sized queries
+    conn.execute("SET jit = off")  # JIT compilation costs 300+ ms on tile queries and never pays back
     conn.commit()
 
 
@@ -27,6 +28,7 @@ def _configure(conn: psycopg.Connection, timeout_ms: int) -> None:
 def connect(settings: Settings, autocommit: bool = False) -> Iterator[psycopg.Connection]:
     """A single connection for the CLI and loaders (committed on success, rolled back on error)."""
     with psycopg.connect(settings.dsn(), autocommit=autocommit) as conn:
+        _configure(conn, settings.statement_timeout_ms * 40)  # bulk loads may run long
         yield conn
 
 

@@ -18,8 +18,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     db.init_app(app)
     errors.register(app)
 
-    from app.blueprints import api, health
+    from app.blueprints import api, health, tiles
 
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(tiles.bp)
     return app

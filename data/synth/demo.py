@@ -23,10 +23,10 @@ START, END = date(2014, 1, 1), date(2025, 10, 31)
 def _facilities(conn: psycopg.Connection) -> list[tuple]:
     """Real facilities with their nearest place's Chinese name."""
     return conn.execute("""
-        SELECT f.id, f.ext_id, f.industry, coalesce(f.area_code, '110000'),
+        SELECT f.id, f.ext_id, f.industry, f.area_code,
                coalesce((SELECT regexp_replace(p.name_zh, '市$', '') FROM places p WHERE p.name_zh IS NOT NULL
                          ORDER BY p.geom <-> f.geom LIMIT 1), '中国')
-        FROM facilities f WHERE NOT f.synthetic ORDER BY f.id""").fetchall()
+        FROM facilities f WHERE NOT f.synthetic AND f.area_code IS NOT NULL ORDER BY f.id""").fetchall()
 
 
 def _companies(conn: psycopg.Connection, facs: list[tuple], result: LoadResult) -> None:

@@ -1,0 +1,118 @@
+"""Vector tiles, TileJSON and the layer catalog, generated from the layer registry."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+
+from app import db
+from app.errors import ApiError
+from data.catalog import DATASETS
+from layers.registry import LAYERS
+from tiles.service import TileRequestError, TileService, parse_layers, parse_request
+
+bp = Blueprint("tiles", __name__)
+MVT = "application/vnd.mapbox-vector-tile"
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag"}
+
+
+def service() -> TileService:
+    """This app's tile service (one per process)."""
+    svc = current_app.extensions.get("tiles")
+    if svc is None:
+        s = current_app.config["SETTINGS"]
+        svc = TileService(s.dsn(), s.var_dir / "tile-cache" if s.tile_cache else None)
+        current_app.extensions["tiles"] = svc
+    return svc
+
+
+def _fail(exc: TileRequestError):
+    raise ApiError(str(exc)) if exc.status == 400 else _NotFound(str(exc))
+
+
+class _NotFound(ApiError):
+    status = 404
+
+
+@bp.get("/tiles/<spec>/<z>/<x>/<y>.mvt")
+def tile(spec: str, z: str, x: str, y: str):
+    """One tile of one or several layers, with ETag/304, gzip and 204 for empty tiles."""
+    try:
+        req = parse_request(spec, z, x, y, request.args.to_dict())
+    except TileRequestError as exc:
+        _fail(exc)
+    entry = service().get(db.conn, req)
+    etag_gz, etag_raw = f'"{entry.etag}-gz"', f'"{entry.etag}"'
+    gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
+    etag = etag_gz if gzip_ok and not entry.empty else etag_raw
+    headers = {**CORS, "ETag": etag, "Cache-Control": "public, no-cache", "Vary": "Accept-Encoding"}
+    inm = request.headers.get("If-None-Match", "")
+    if inm and (inm.strip() == "*" or etag in [t.strip() for t in inm.split(",")]):
+        return Response(status=304, headers=headers)
+    if entry.empty:
+        return Response(status=204, headers=headers)
+    if gzip_ok:
+        return Response(entry.gz, mimetype=MVT, headers={**headers, "Content-Encoding": "gzip"})
+    return Response(entry.raw(), mimetype=MVT, headers=headers)
+
+
+def attribution(dataset_ids) -> str:
+    """Attribution line from the data sets' licences."""
+    parts = []
+    for ds_id in dataset_ids:
+        ds = DATASETS[ds_id]
+        label = "synthetic demo data (not real)" if ds.synthetic else f"{ds.title} ({ds.licence})"
+        parts.append(label)
+    return "; ".join(parts)
+
+
+def tilejson(spec: str) -> dict:
+    """TileJSON 3.0.0 for one or several layers."""
+    layers = parse_layers(spec)
+    w = min(la.bounds[0] for la in layers)
+    s = min(la.bounds[1] for la in layers)
+    e = max(la.bounds[2] for la in layers)
+    n = max(la.bounds[3] for la in layers)
+    base = request.url_root.rstrip("/")
+    query = ("?" + request.query_string.decode()) if request.query_string else ""
+    datasets = list(dict.fromkeys(d for la in layers for d in la.datasets))
+    return {
+        "tilejson": "3.0.0",
+        "name": ",".join(la.id for la in layers),
+        "description": " / ".join(la.description for la in layers),
+        "tiles": [f"{base}/tiles/{spec}/{{z}}/{{x}}/{{y}}.mvt{query}"],
+        "minzoom": min(la.minzoom for la in layers),
+        "maxzoom": max(la.maxzoom for la in layers),
+        "bounds": [w, s, e, n],
+        "center": [round((w + e) / 2, 3), round((s + n) / 2, 3), 4],
+        "attribution": attribution(datasets),
+        "vector_layers": [{
+            "id": la.id, "description": la.description, "minzoom": la.minzoom, "maxzoom": la.maxzoom,
+            "fields": dict(la.properties) | ({k: f"(clusters, below z{la.cluster_below}) {v}"
+                                              for k, v in la.cluster_properties.items() if k not in la.properties}
+                                             if la.cluster_below else {}),
+        } for la in layers],
+    }
+
+
+@bp.get("/tiles/<spec>.json")
+def tilejson_view(spec: str):
+    """TileJSON 3.0.0 of a layer (or comma-separated layers)."""
+    try:
+        body = tilejson(spec)
+    except TileRequestError as exc:
+        _fail(exc)
+    return jsonify(body), 200, CORS
+
+
+@bp.get("/tiles")
+def catalog():
+    """Every layer: id, title, geometry, zooms, filters, properties and its TileJSON link."""
+    return jsonify({"layers": [{
+        "id": la.id, "title": la.title, "description": la.description, "geometry": la.geometry,
+        "minzoom": la.minzoom, "maxzoom": la.maxzoom, "cluster_below": la.cluster_below,
+        "properties": dict(la.properties),
+        "filters": [{"name": f.name, "description": f.description, "type": f.kind, "choices": list(f.choices),
+                     "default": f.default} for f in la.filters],
+        "datasets": list(la.datasets),
+        "tilejson": url_for("tiles.tilejson_view", spec=la.id, _external=True),
+    } for la in LAYERS]}), 200, CORS

@@ -1,0 +1,61 @@
+"""Shared benchmark plumbing: a dedicated database, timing of child processes with /usr/bin/time."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import psycopg
+
+from app.database import embedded_cluster
+from app.settings import get_settings
+
+BENCH_DB = "bluemap_bench"
+
+
+def bench_url(fresh: bool = False) -> str:
+    """URL of the benchmark database on the configured server (created, migrated; recreated when fresh)."""
+    s = get_settings()
+    if s.embedded:
+        embedded_cluster(s).start()
+    base = s.dsn().rsplit("/", 1)[0]
+    with psycopg.connect(base + "/postgres", autocommit=True) as c:
+        exists = c.execute("SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DB,)).fetchone()
+        if exists and fresh:
+            c.execute(f'DROP DATABASE "{BENCH_DB}" WITH (FORCE)')
+            exists = None
+        if not exists:
+            c.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    url = f"{base}/{BENCH_DB}"
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    from app import migrate
+
+    migrate.upgrade(url)
+    return url
+
+
+@dataclass
+class Run:
+    """Wall time and peak resident memory of one child process."""
+
+    seconds: float
+    peak_mb: float
+    output: str
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run `cmd` under /usr/bin/time -v; fail loudly if it fails."""
+    t0 = time.perf_counter()
+    res = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True,
+                         env={**os.environ, **(env or {})})
+    wall = time.perf_counter() - t0
+    if res.returncode != 0:
+        sys.stderr.write(res.stdout + res.stderr)
+        raise SystemExit(f"benchmark step failed: {' '.join(cmd)}")
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", res.stderr)
+    return Run(wall, int(m.group(1)) / 1024 if m else float("nan"), res.stdout)

@@ -1,0 +1,1 @@
+"""The layer catalog: one module per map layer, registered once."""

@@ -1,0 +1,111 @@
+"""What a map layer is: a frozen declaration that every generated surface (tiles, TileJSON, styles) reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from datetime import date
+
+from psycopg import sql
+
+
+class FilterError(ValueError):
+    """A filter value a user sent cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One query parameter a layer accepts, with how to parse it."""
+
+    name: str
+    description: str
+    kind: str  # "enum", "enum_list", "date", "bool", "int", "text"
+    choices: tuple[str, ...] = ()
+    default: str | None = None
+
+    def parse(self, raw: str) -> object:
+        """The typed value of `raw`, or FilterError with a reason."""
+        raw = raw.strip()
+        if self.kind == "enum":
+            if raw not in self.choices:
+                raise FilterError(f"{self.name} must be one of {', '.join(self.choices)}; got {raw!r}")
+            return raw
+        if self.kind == "enum_list":
+            values = sorted({v.strip() for v in raw.split(",") if v.strip()})
+            bad = [v for v in values if v not in self.choices]
+            if bad or not values:
+                raise FilterError(f"{self.name} takes a comma-separated list of {', '.join(self.choices)}; "
+                                  f"got {raw!r}")
+            return values
+        if self.kind == "date":
+            try:
+                return date.fromisoformat(raw)
+            except ValueError:
+                raise FilterError(f"{self.name} must be a date YYYY-MM-DD; got {raw!r}") from None
+        if self.kind == "bool":
+            if raw.lower() in ("true", "1", "yes"):
+                return True
+            if raw.lower() in ("false", "0", "no"):
+                return False
+            raise FilterError(f"{self.name} must be true or false; got {raw!r}")
+        if self.kind == "int":
+            try:
+                return int(raw)
+            except ValueError:
+                raise FilterError(f"{self.name} must be an integer; got {raw!r}") from None
+        if not raw or len(raw) > 200:
+            raise FilterError(f"{self.name} must be 1 to 200 characters")
+        return raw
+
+
+# Builds the layer's feature query: SELECT geom (EPSG:4326) and the declared properties, restricted to the
+# bind parameter %(bbox)s (a 4326 envelope) and the given filters. The shape of the SQL depends only on
+# which filters are present, so it is built once per combination and cached.
+FeatureSql = Callable[[frozenset[str]], sql.Composable]
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A map layer: identity, attribution, geometry kind, properties, zooms, filters and its SQL."""
+
+    id: str
+    title: str
+    description: str
+    geometry: str  # "point" or "polygon" (or "mixed" for the basemap)
+    properties: Mapping[str, str]
+    datasets: tuple[str, ...]
+    features: FeatureSql
+    filters: tuple[Filter, ...] = ()
+    minzoom: int = 0
+    maxzoom: int = 16
+    # Points below this zoom are aggregated into grid clusters whose counts add up to every matching feature.
+    cluster_below: int | None = None
+    cluster_properties: Mapping[str, str] = field(default_factory=dict)
+    # Sums carried by clusters: cluster property -> SQL aggregate over the features' columns.
+    cluster_aggregates: Mapping[str, str] = field(default_factory=dict)
+    bounds: tuple[float, float, float, float] = (73.0, 17.0, 135.5, 54.0)
+    # Extra bind parameters computed before the tile query (e.g. class breaks, defaults from the data).
+    prepare: Callable[[Any, dict[str, object]], dict[str, object]] | None = None
+    # Property used as the MVT feature id, when the layer has a stable one.
+    feature_id: str | None = None
+
+    def filter(self, name: str) -> Filter:
+        for f in self.filters:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def parse_filters(self, args: Mapping[str, str]) -> dict[str, object]:
+        """Typed filter values from query arguments; unknown names are refused."""
+        known = {f.name: f for f in self.filters}
+        out: dict[str, object] = {}
+        for name, raw in args.items():
+            if name not in known:
+                raise FilterError(f"layer {self.id!r} has no filter {name!r}; it accepts: "
+                                  f"{', '.join(known) or 'none'}")
+            out[name] = known[name].parse(raw)
+        for f in self.filters:
+            if f.name not in out and f.default is not None:
+                out[f.name] = f.parse(f.default)
+        return out

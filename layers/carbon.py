@@ -1,0 +1,118 @@
+"""`carbon`: province (and prefecture, when loaded) CO2 by year, with per-capita and per-GDP intensity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mapclassify
+import numpy as np
+from psycopg import sql
+
+from layers.base import Filter, Layer
+
+METRICS = {
+    "co2_mt": "Total CO2 (Mt)",
+    "co2_per_capita_t": "CO2 per person (t)",
+    "co2_per_10k_cny": "CO2 per 10,000 CNY of GDP (t)",
+}
+SCHEMES = ("quantiles", "natural_breaks", "equal_interval")
+CLASSES = 5
+
+PROPERTIES = {
+    "code": "GB/T 2260 area code",
+    "name_zh": "Name in Chinese",
+    "name_en": "Name in English",
+    "level": "province or prefecture",
+    "year": "Year",
+    "co2_mt": "CO2 from power, industry and ground transport (Mt; Cui et al. 2021 sectors)",
+    "co2_per_capita_t": "CO2 per person (t), 2020 census population",
+    "co2_per_10k_cny": "CO2 per 10,000 CNY of GDP (t), only where GDP is known",
+    "value": "Value of the chosen metric",
+    "class": "Class of the chosen metric, 1 (lowest) to 5 (highest)",
+}
+
+_METRIC_SQL = {
+    "co2_mt": "c.co2_mt",
+    "co2_per_capita_t": "c.co2_mt * 1e6 / nullif(c.population, 0)",
+    "co2_per_10k_cny": "c.co2_mt * 1e6 / nullif(c.gdp_bn_cny * 1e5, 0)",
+}
+
+
+def _values_sql(metric: str) -> sql.Composable:
+    return sql.SQL("""
+        WITH c AS (
+            SELECT area_code, sum(co2_mt) AS co2_mt, max(population) AS population, max(gdp_bn_cny) AS gdp_bn_cny
+            FROM area_carbon WHERE year = %(year)s GROUP BY area_code)
+        SELECT a.code, {m} AS value FROM admin_areas a JOIN c ON c.area_code = a.code
+        WHERE a.level = %(level)s""").format(m=sql.SQL(_METRIC_SQL[metric]))
+
+
+def breaks(conn: Any, year: int, level: str, metric: str, scheme: str) -> list[float]:
+    """Upper class bounds of the metric over all areas of that level and year (mapclassify)."""
+    rows = conn.execute(_values_sql(metric), {"year": year, "level": level}).fetchall()
+    values = np.array([r[1] for r in rows if r[1] is not None], dtype=float)
+    if values.size == 0:
+        return []
+    k = min(CLASSES, len(np.unique(values)))
+    if k < 2:
+        return [float(values.max())]
+    classifier = {"quantiles": mapclassify.Quantiles, "natural_breaks": mapclassify.NaturalBreaks,
+                  "equal_interval": mapclassify.EqualInterval}[scheme]
+    return [float(b) for b in classifier(values, k=k).bins]
+
+
+def prepare(conn: Any, filters: dict[str, object]) -> dict[str, object]:
+    """Default year (the latest loaded) and the class breaks for this request."""
+    year = filters.get("year")
+    if year is None:
+        row = conn.execute("SELECT max(year) FROM area_carbon").fetchone()
+        year = row[0] if row and row[0] else 0
+    level = {"province": "province", "city": "prefecture"}[str(filters.get("level", "province"))]
+    metric = str(filters.get("metric", "co2_mt"))
+    scheme = str(filters.get("scheme", "quantiles"))
+    return {"year": year, "level": level, "metric": metric,
+            "breaks": breaks(conn, int(year), level, metric, scheme)}  # type: ignore[arg-type]
+
+
+def features(present: frozenset[str]) -> sql.Composable:
+    """Area polygons joined to their CO2 for %(year)s, classed by %(breaks)s."""
+    metric_cases = sql.SQL(" ").join(
+        sql.SQL("WHEN {} THEN {}").format(sql.Literal(k), sql.SQL(v)) for k, v in _METRIC_SQL.items())
+    return sql.SQL("""
+        WITH c AS (
+            SELECT area_code, sum(co2_mt) AS co2_mt, max(population) AS population, max(gdp_bn_cny) AS gdp_bn_cny
+            FROM area_carbon WHERE year = %(year)s GROUP BY area_code),
+        v AS (
+            SELECT a.geom, a.code::text AS code, a.name_zh, a.name_en, a.level, %(year)s::int AS year,
+                   round(c.co2_mt::numeric, 2)::float8 AS co2_mt,
+                   round((c.co2_mt * 1e6 / nullif(c.population, 0))::numeric, 3)::float8 AS co2_per_capita_t,
+                   round((c.co2_mt * 1e6 / nullif(c.gdp_bn_cny * 1e5, 0))::numeric, 4)::float8 AS co2_per_10k_cny,
+                   CASE %(metric)s {cases} END AS value
+            FROM admin_areas a JOIN c ON c.area_code = a.code
+            WHERE a.level = %(level)s AND a.geom && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326))
+        SELECT v.geom, v.code, v.name_zh, v.name_en, v.level, v.year, v.co2_mt, v.co2_per_capita_t,
+               v.co2_per_10k_cny, round(v.value::numeric, 4)::float8 AS value,
+               CASE WHEN v.value IS NOT NULL THEN 1 + (SELECT count(*) FROM unnest(%(breaks)s::float8[]) b
+                                                        WHERE v.value > b)::int END AS class
+        FROM v""").format(cases=metric_cases)
+
+
+LAYER = Layer(
+    id="carbon",
+    title="Blue Carbon Map: CO2 by province",
+    description="Annual CO2 emissions of China's provinces (power, industry and ground transport) and their "
+                "intensity per person and per unit of GDP.",
+    geometry="polygon",
+    properties=PROPERTIES,
+    datasets=("cui2021-province-co2", "wikidata-population", "natural-earth-china"),
+    features=features,
+    filters=(
+        Filter("year", "Year (default: the latest loaded)", "int"),
+        Filter("level", "province or city (prefecture)", "enum", ("province", "city"), default="province"),
+        Filter("metric", "Metric to class: " + ", ".join(METRICS), "enum", tuple(METRICS), default="co2_mt"),
+        Filter("scheme", "Class breaks: " + ", ".join(SCHEMES), "enum", SCHEMES, default="quantiles"),
+    ),
+    maxzoom=10,
+    prepare=prepare,
+    feature_id=None,
+)

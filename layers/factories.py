@@ -1,0 +1,95 @@
+"""`factories`: polluting facilities with their violation summary; clustered at low zooms."""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+from data.industries import INDUSTRIES
+from layers.base import Filter, Layer
+
+STATUSES = ("open", "explained", "rectified", "none")
+
+PROPERTIES = {
+    "id": "Facility id (links to /facilities/<id>)",
+    "name_zh": "Name in Chinese",
+    "name_en": "Name in English",
+    "industry": "Industry code (see /tiles/factories.json)",
+    "violation_count": "Violation records (not removed) in the chosen date range",
+    "latest_violation": "Date of the latest violation record (YYYY-MM-DD)",
+    "status": "Worst status among its records: open > explained > rectified; none when it has none",
+    "key_monitored": "Key-monitored (重点排污单位) facility",
+    "synthetic": "True when any shown value (name, records, flags) is synthetic demo data",
+}
+CLUSTER_PROPERTIES = {
+    "count": "Facilities in this cluster (all of them: clusters add up to the filtered total)",
+    "violation_count": "Sum of their violation records",
+    "open_count": "Facilities whose worst status is open",
+    "key_monitored_count": "Key-monitored facilities among them",
+    "id": "Facility id when the cluster holds a single facility",
+}
+
+_SUMMARY = sql.SQL("f.violation_count, f.latest_violation, f.worst_status, f.violations_synthetic")
+# With a date window the summary is recomputed from the records inside it.
+_WINDOW = sql.SQL("""JOIN LATERAL (
+    SELECT count(*) AS violation_count, max(v.violation_date) AS latest_violation,
+           (ARRAY['none', 'rectified', 'explained', 'open'])[1 + coalesce(max(CASE v.status WHEN 'open' THEN 3
+               WHEN 'explained' THEN 2 WHEN 'rectified' THEN 1 END), 0)] AS worst_status,
+           coalesce(bool_or(v.synthetic), false) AS violations_synthetic
+    FROM violations v
+    WHERE v.facility_id = f.id AND v.status <> 'removed' {since} {until}
+) w ON w.violation_count > 0""")
+
+
+def features(present: frozenset[str]) -> sql.Composable:
+    """Facilities in %(w)s..%(n)s with the filters present."""
+    windowed = bool(present & {"since", "until"})
+    src = sql.SQL("w") if windowed else sql.SQL("f")
+    where = [sql.SQL("f.geom && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)")]
+    if "industry" in present:
+        where.append(sql.SQL("f.industry = ANY(%(industry)s)"))
+    if "status" in present:
+        where.append(sql.SQL("{}.worst_status = ANY(%(status)s)").format(src))
+    if "key_monitored" in present:
+        where.append(sql.SQL("f.key_monitored = %(key_monitored)s"))
+    join = sql.SQL("")
+    if windowed:
+        join = _WINDOW.format(
+            since=sql.SQL("AND v.violation_date >= %(since)s") if "since" in present else sql.SQL(""),
+            until=sql.SQL("AND v.violation_date <= %(until)s") if "until" in present else sql.SQL(""))
+    return sql.SQL("""
+        SELECT f.geom, f.id, f.name_zh, f.name_en, f.industry,
+               {src}.violation_count, {src}.latest_violation::text AS latest_violation,
+               {src}.worst_status AS status, f.key_monitored,
+               (f.synthetic OR {src}.violations_synthetic
+                OR coalesce((f.attrs->>'name_zh_synthetic')::boolean, false)) AS synthetic
+        FROM facilities f {join}
+        WHERE {where}""").format(src=src, join=join, where=sql.SQL(" AND ").join(where))
+
+
+LAYER = Layer(
+    id="factories",
+    title="Polluting facilities",
+    description="Power plants, cement and steel works and other facilities, with their environmental "
+                "violation records.",
+    geometry="point",
+    properties=PROPERTIES,
+    datasets=("gppd-china", "sfi-cement-steel", "osh-fixture-lists", "synthetic-demo"),
+    features=features,
+    filters=(
+        Filter("industry", "Comma-separated industry codes", "enum_list", tuple(INDUSTRIES)),
+        Filter("status", "Comma-separated worst statuses", "enum_list", STATUSES),
+        Filter("since", "Only records on or after this date (YYYY-MM-DD)", "date"),
+        Filter("until", "Only records on or before this date (YYYY-MM-DD)", "date"),
+        Filter("key_monitored", "true: key-monitored only; false: the others", "bool"),
+    ),
+    maxzoom=16,
+    cluster_below=11,
+    cluster_properties=CLUSTER_PROPERTIES,
+    cluster_aggregates={
+        "violation_count": "sum(violation_count)::int",
+        "open_count": "count(*) FILTER (WHERE status = 'open')",
+        "key_monitored_count": "count(*) FILTER (WHERE key_monitored)",
+        "id": "CASE WHEN count(*) = 1 THEN min(id) END",
+    },
+    feature_id="id",
+)

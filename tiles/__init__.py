@@ -1,0 +1,1 @@
+"""Vector tile generation from PostGIS (no web framework here)."""

@@ -1,0 +1,71 @@
+"""A tile cache on disk, shared by every worker process; entries are keyed by the data version."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+_ETAG_LEN = 32
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A rendered tile: its gzip-compressed bytes, their raw size and a strong validator."""
+
+    gz: bytes
+    etag: str
+    empty: bool
+
+    def raw(self) -> bytes:
+        return gzip.decompress(self.gz) if self.gz else b""
+
+
+def make_entry(raw: bytes) -> Entry:
+    """Compress and fingerprint a freshly rendered tile."""
+    etag = hashlib.blake2b(raw, digest_size=16).hexdigest()
+    return Entry(gzip.compress(raw, compresslevel=6, mtime=0) if raw else b"", etag, not raw)
+
+
+class TileCache:
+    """Files under root/<data version>/<layer key>/<filter key>/z/x/y; older versions are swept away."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def _path(self, version: int, key: str, z: int, x: int, y: int) -> Path:
+        return self.root / str(version) / key / str(z) / str(x) / f"{y}.tile"
+
+    def get(self, version: int, key: str, z: int, x: int, y: int) -> Entry | None:
+        try:
+            data = self._path(version, key, z, x, y).read_bytes()
+        except FileNotFoundError:
+            return None
+        etag, gz = data[:_ETAG_LEN].decode(), data[_ETAG_LEN:]
+        return Entry(gz, etag, not gz)
+
+    def put(self, version: int, key: str, z: int, x: int, y: int, entry: Entry) -> None:
+        path = self._path(version, key, z, x, y)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(entry.etag.encode() + entry.gz)
+        os.replace(tmp, path)  # atomic: readers see the old file or the whole new one
+
+    def sweep(self, keep_version: int) -> None:
+        """Delete entries of every other data version."""
+        if not self.root.exists():
+            return
+        for child in self.root.iterdir():
+            if child.name != str(keep_version):
+                shutil.rmtree(child, ignore_errors=True)
+
+
+def cache_key(layer_ids: list[str], filters: dict[str, dict[str, object]]) -> str:
+    """Directory-safe key of a layer list and its filter values."""
+    text = ",".join(layer_ids) + "?" + repr(sorted((k, sorted(v.items())) for k, v in filters.items()))
+    return ",".join(layer_ids) + "-" + hashlib.blake2b(text.encode(), digest_size=8).hexdigest()

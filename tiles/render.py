@@ -1,0 +1,56 @@
+"""`render(conn, layer, z, x, y, filters) -> bytes`: one Mapbox Vector Tile from the live database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mercantile
+
+from layers.base import Layer
+from tiles.sql import BUFFER, CLUSTER_CELL, EXTENT, mode_for, tile_query
+
+MAX_ZOOM = 22
+
+
+class TileError(ValueError):
+    """A tile address that does not exist."""
+
+
+def check_address(z: int, x: int, y: int) -> None:
+    """Refuse z/x/y outside the web-mercator pyramid."""
+    if not 0 <= z <= MAX_ZOOM:
+        raise TileError(f"zoom {z} outside 0..{MAX_ZOOM}")
+    n = 1 << z
+    if not (0 <= x < n and 0 <= y < n):
+        raise TileError(f"tile {z}/{x}/{y} does not exist: x and y run from 0 to {n - 1} at zoom {z}")
+
+
+def params(layer: Layer, z: int, x: int, y: int) -> dict[str, Any]:
+    """Envelope, cell and tolerance parameters of a tile."""
+    xy = mercantile.xy_bounds(x, y, z)
+    size = xy.right - xy.left
+    pad = size * BUFFER / EXTENT if mode_for(layer, z) != "clusters" else 0.0
+    # The 4326 envelope feeds the GiST index; it is padded like the tile so edge symbols are kept.
+    w, s = mercantile.lnglat(xy.left - pad, xy.bottom - pad)
+    e, n = mercantile.lnglat(xy.right + pad, xy.top + pad)
+    return {"w": w, "s": max(s, -85.06), "e": e, "n": min(n, 85.06), "mw": xy.left, "ms": xy.bottom,
+            "me": xy.right, "mn": xy.top, "z": z, "cell": size * CLUSTER_CELL / EXTENT, "tol": size / EXTENT}
+
+
+def render(conn: Any, layer: Layer, z: int, x: int, y: int, filters: dict[str, Any] | None = None) -> bytes:
+    """The tile's bytes (empty when no feature falls in it)."""
+    check_address(z, x, y)
+    filters = dict(filters or {})
+    values = params(layer, z, x, y) | filters
+    if layer.prepare:
+        values |= layer.prepare(conn, filters)
+    query = tile_query(layer, mode_for(layer, z), frozenset(filters))
+    row = conn.execute(query, values).fetchone()
+    return bytes(row[0]) if row and row[0] else b""
+
+
+def render_many(conn: Any, layers: list[Layer], z: int, x: int, y: int,
+                filters: dict[str, dict[str, Any]] | None = None) -> bytes:
+    """Several layers in one tile: MVT layers are concatenable protobuf messages."""
+    filters = filters or {}
+    return b"".join(render(conn, layer, z, x, y, filters.get(layer.id)) for layer in layers)

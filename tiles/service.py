@@ -1,0 +1,100 @@
+"""Tiles for the web, CLI and benchmarks alike: parse a request, then serve from the cache or render."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from layers.base import FilterError, Layer
+from layers.registry import LAYERS
+from tiles.cache import Entry, TileCache, cache_key, make_entry
+from tiles.render import check_address, render_many
+from tiles.version import DataVersion
+
+
+class TileRequestError(ValueError):
+    """A tile request that cannot be answered (unknown layer, bad address or filter); status 400 or 404."""
+
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class TileRequest:
+    """Validated layers, address and per-layer filters."""
+
+    layers: tuple[Layer, ...]
+    z: int
+    x: int
+    y: int
+    filters: Mapping[str, dict[str, Any]]
+
+    @property
+    def key(self) -> str:
+        return cache_key([la.id for la in self.layers], dict(self.filters))
+
+
+def parse_layers(spec: str) -> tuple[Layer, ...]:
+    """Layers named in a comma-separated list; unknown or repeated ids are refused."""
+    ids = spec.split(",")
+    unknown = [i for i in ids if i not in LAYERS]
+    if unknown:
+        raise TileRequestError(f"unknown layer {unknown[0]!r}; layers: {', '.join(LAYERS.ids())}", 404)
+    if len(set(ids)) != len(ids):
+        raise TileRequestError("a layer is listed twice")
+    return tuple(LAYERS.get(i) for i in ids)
+
+
+def parse_request(spec: str, z: str, x: str, y: str, args: Mapping[str, str]) -> TileRequest:
+    """Check everything a client sent; each problem becomes a TileRequestError with a reason."""
+    layers = parse_layers(spec)
+    try:
+        zi, xi, yi = int(z), int(x), int(y)
+    except ValueError:
+        raise TileRequestError(f"z, x and y must be integers; got {z}/{x}/{y}") from None
+    try:
+        check_address(zi, xi, yi)
+    except ValueError as exc:
+        raise TileRequestError(str(exc)) from None
+    filters: dict[str, dict[str, Any]] = {}
+    for layer in layers:
+        # With several layers a filter applies to each layer that declares it; unknown names are refused.
+        mine = {k: v for k, v in args.items() if any(f.name == k for f in layer.filters)}
+        try:
+            filters[layer.id] = layer.parse_filters(mine)
+        except FilterError as exc:
+            raise TileRequestError(str(exc)) from None
+    declared = {f.name for layer in layers for f in layer.filters}
+    extra = sorted(set(args) - declared)
+    if extra:
+        raise TileRequestError(f"unknown filter {extra[0]!r} for {spec}; accepted: {', '.join(sorted(declared)) or 'none'}")
+    return TileRequest(layers, zi, xi, yi, filters)
+
+
+class TileService:
+    """Renders tiles with a connection source, caching them on disk per data version when enabled."""
+
+    def __init__(self, dsn: str, cache_dir: Path | None) -> None:
+        self.version = DataVersion(dsn)
+        self.cache = TileCache(cache_dir) if cache_dir else None
+        self._swept = -1
+
+    def get(self, connect, req: TileRequest) -> Entry:
+        """The tile for `req`: from the cache when it holds this data version's copy, else rendered."""
+        if self.cache is None:
+            with connect() as conn:
+                return make_entry(render_many(conn, list(req.layers), req.z, req.x, req.y, dict(req.filters)))
+        version = self.version.current()
+        hit = self.cache.get(version, req.key, req.z, req.x, req.y)
+        if hit is not None:
+            return hit
+        with connect() as conn:
+            entry = make_entry(render_many(conn, list(req.layers), req.z, req.x, req.y, dict(req.filters)))
+        self.cache.put(version, req.key, req.z, req.x, req.y, entry)
+        if self._swept != version:
+            self.cache.sweep(version)
+            self._swept = version
+        return entry

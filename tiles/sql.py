@@ -1,0 +1,82 @@
+"""Tile SQL, built once per layer, mode and filter combination; values are always bind parameters."""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+from layers.base import Layer
+
+EXTENT = 4096
+BUFFER = 64  # pixels of context around point tiles, so symbols at tile edges are not cut
+CLUSTER_CELL = 32  # pixels per cluster grid cell: at most 128 x 128 clusters in a tile
+
+
+def _props(layer: Layer) -> sql.Composable:
+    """The declared properties, plus a copy of the feature-id property (ST_AsMVT consumes that column)."""
+    cols = [sql.Identifier(n) for n in layer.properties]
+    if layer.feature_id:
+        cols.append(sql.SQL("{} AS mvt_id").format(sql.Identifier(layer.feature_id)))
+    return sql.SQL(", ").join(cols)
+
+
+def _mvt(layer: Layer, inner: sql.Composable, feature_id: str | None) -> sql.Composed:
+    fid = sql.SQL(", 'mvt_id'") if feature_id else sql.SQL("")
+    return sql.SQL("SELECT ST_AsMVT(t, {name}, {extent}, 'geom'{fid}) FROM ({inner}) AS t").format(
+        name=sql.Literal(layer.id), extent=sql.Literal(EXTENT), fid=fid, inner=inner)
+
+
+_BUILT: dict[tuple[str, str, frozenset[str]], sql.Composed] = {}
+
+
+def tile_query(layer: Layer, mode: str, present: frozenset[str]) -> sql.Composed:
+    """The query for one tile, built on first use and kept (one per layer, mode and filter set)."""
+    key = (layer.id, mode, present)
+    if key not in _BUILT:
+        _BUILT[key] = build_query(layer, mode, present)
+    return _BUILT[key]
+
+
+def build_query(layer: Layer, mode: str, present: frozenset[str]) -> sql.Composed:
+    """The query for one tile of `layer` in `mode` ('points', 'clusters' or 'shapes').
+
+    Parameters: %(w)s %(s)s %(e)s %(n)s (EPSG:4326 envelope used by the index), %(mw)s %(ms)s %(me)s %(mn)s
+    (the tile's EPSG:3857 bounds), %(z)s, %(cell)s (cluster cell, metres), %(tol)s (simplification, metres),
+    the filters present and whatever the layer's prepare() adds.
+    """
+    features = layer.features(present)
+    env = sql.SQL("ST_MakeEnvelope(%(mw)s, %(ms)s, %(me)s, %(mn)s, 3857)")
+    if mode == "points":
+        inner = sql.SQL("""
+            SELECT ST_AsMVTGeom(ST_Transform(f.geom, 3857), {env}, {extent}, {buffer}, true) AS geom, {props}
+            FROM ({features}) AS f""").format(env=env, extent=sql.Literal(EXTENT), buffer=sql.Literal(BUFFER),
+                                               props=_props(layer), features=features)
+        return _mvt(layer, inner, layer.feature_id)
+    if mode == "clusters":
+        aggs = [sql.SQL("count(*)::int AS count")] + [
+            sql.SQL("{} AS {}").format(sql.SQL(expr), sql.Identifier(name))
+            for name, expr in layer.cluster_aggregates.items()]
+        # Half-open cells over the tile's own bounds: every feature is counted in exactly one tile and cell.
+        inner = sql.SQL("""
+            SELECT ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(avg(p.x), avg(p.y)), 3857), {env}, {extent}, 0, false)
+                       AS geom, {aggs}
+            FROM (SELECT ST_X(m.g) AS x, ST_Y(m.g) AS y, f.*
+                  FROM ({features}) AS f, LATERAL (SELECT ST_Transform(f.geom, 3857) AS g) AS m) AS p
+            WHERE p.x >= %(mw)s AND p.x < %(me)s AND p.y >= %(ms)s AND p.y < %(mn)s
+            GROUP BY floor((p.x - %(mw)s) / %(cell)s), floor((p.y - %(ms)s) / %(cell)s)""").format(
+            env=env, extent=sql.Literal(EXTENT), aggs=sql.SQL(", ").join(aggs), features=features)
+        return _mvt(layer, inner, None)
+    if mode == "shapes":
+        inner = sql.SQL("""
+            SELECT ST_AsMVTGeom(ST_SimplifyPreserveTopology(ST_Transform(f.geom, 3857), %(tol)s), {env}, {extent},
+                                {buffer}, true) AS geom, {props}
+            FROM ({features}) AS f""").format(env=env, extent=sql.Literal(EXTENT), buffer=sql.Literal(BUFFER),
+                                               props=_props(layer), features=features)
+        return _mvt(layer, inner, layer.feature_id)
+    raise ValueError(f"unknown tile mode {mode!r}")
+
+
+def mode_for(layer: Layer, z: int) -> str:
+    """How `layer` is drawn at zoom `z`."""
+    if layer.geometry == "point":
+        return "clusters" if layer.cluster_below is not None and z < layer.cluster_below else "points"
+    return "shapes"
