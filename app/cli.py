@@ -135,6 +135,7 @@ def load(dataset: str, if_empty: bool) -> None:
             click.echo(f"\n  {result.summary()} in {time.monotonic() - t0:.1f}s")
             for file, line, reason in result.skipped[:20]:
                 click.echo(f"    skipped {file}:{line}: {reason}")
+    click.echo(f"{_prerender(s)} low-zoom tiles pre-rendered")
 
 
 @main.command("load-file")
@@ -161,6 +162,8 @@ def load_file(kind: str, path: Path, crs: str, encoding: str, skip_invalid: bool
     click.echo(report.text())
     if report.errors and not skip_invalid:
         sys.exit(2)
+    if report.committed:
+        _prerender(s)
 
 
 @main.command()
@@ -195,6 +198,66 @@ def synth(scale: str, out: Path | None, n_facilities: int, n_violations: int, no
         with connect(s) as conn:
             report = load_csv(conn, kind, p, dataset_id="synthetic-ipe", progress=True)
         click.echo(report.text())
+
+
+@main.group()
+def tiles() -> None:
+    """Render tiles from the command line."""
+
+
+def _prerender(s, maxzoom: int = 5, layer_ids: list[str] | None = None) -> int:
+    """Fill the tile cache's low zooms for the current data version."""
+    from contextlib import contextmanager
+
+    from app.database import connect
+    from tiles.prerender import prerender
+    from tiles.service import TileService
+
+    if not s.tile_cache:
+        return 0
+    service = TileService(s.dsn(), s.var_dir / "tile-cache")
+
+    @contextmanager
+    def conn_factory():
+        with connect(s) as c:
+            yield c
+
+    return prerender(service, conn_factory, maxzoom, layer_ids)
+
+
+@tiles.command("prerender")
+@click.option("--maxzoom", type=int, default=5, show_default=True)
+@click.option("--layers", default=None, help="Comma-separated layer ids (default: all).")
+def tiles_prerender(maxzoom: int, layers: str | None) -> None:
+    """Render the low zooms of every layer into the server's tile cache."""
+    s = _settings()
+    _ensure_db(s)
+    n = _prerender(s, maxzoom, layers.split(",") if layers else None)
+    click.echo(f"{n} tiles rendered into {s.var_dir / 'tile-cache'}")
+
+
+@tiles.command("render")
+@click.argument("layer")
+@click.argument("z", type=int)
+@click.argument("x", type=int)
+@click.argument("y", type=int)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def tiles_render(layer: str, z: int, x: int, y: int, output: Path) -> None:
+    """Write one tile (default filters) to a file."""
+    from app.database import connect
+    from tiles.render import render_many
+    from tiles.service import TileRequestError, parse_layers
+
+    s = _settings()
+    _ensure_db(s)
+    try:
+        layers = parse_layers(layer)
+    except TileRequestError as exc:
+        raise click.BadParameter(str(exc)) from None
+    with connect(s) as conn:
+        data = render_many(conn, list(layers), z, x, y, {la.id: la.parse_filters({}) for la in layers})
+    output.write_bytes(data)
+    click.echo(f"{len(data)} bytes written to {output}")
 
 
 @main.command()

@@ -37,25 +37,26 @@ class FacilityRow:
                 self.key_monitored, ewkt_point(self.lon, self.lat))
 
 
-def write_facilities(conn: psycopg.Connection, rows: Iterable[FacilityRow]) -> int:
-    """Insert new facilities and refresh changed ones by (dataset, ext_id)."""
+def write_facilities(conn: psycopg.Connection, dataset_id: str, rows: Iterable[FacilityRow]) -> int:
+    """Insert new facilities of a data set and refresh changed ones by (dataset, ext_id)."""
     n = upsert(conn, "facilities", COLUMNS, (r.as_copy_row() for r in rows),
                conflict=["dataset_id", "ext_id"],
                update=["name_en", "industry", "address", "source_crs", "attrs", "geom"])
-    assign_area_codes(conn)
+    assign_area_codes(conn, dataset_id)
     return n
 
 
-def assign_area_codes(conn: psycopg.Connection) -> None:
-    """Set the province code of facilities that have none, by point in polygon then nearest within 30 km."""
+def assign_area_codes(conn: psycopg.Connection, dataset_id: str) -> None:
+    """Set the province code of a data set's facilities that have none: point in polygon, else nearest in 30 km."""
     conn.execute("""
         UPDATE facilities f SET area_code = a.code
         FROM admin_areas a
-        WHERE f.area_code IS NULL AND a.level = 'province' AND ST_Intersects(a.geom, f.geom)""")
+        WHERE f.dataset_id = %s AND f.area_code IS NULL AND a.level = 'province'
+          AND ST_Intersects(a.geom, f.geom)""", (dataset_id,))
     # Coarse 1:10m coastlines miss coastal plants: fall back to the nearest province close by.
     conn.execute("""
         UPDATE facilities f SET area_code = (
             SELECT a.code FROM admin_areas a WHERE a.level = 'province'
             AND ST_DWithin(a.geom::geography, f.geom::geography, 30000)
             ORDER BY a.geom <-> f.geom LIMIT 1)
-        WHERE f.area_code IS NULL""")
+        WHERE f.dataset_id = %s AND f.area_code IS NULL""", (dataset_id,))

@@ -147,7 +147,7 @@ def _commit_facilities(conn: psycopg.Connection, ds: Dataset, synthetic: bool) -
                s.source_crs, s.key_monitored, s.area_code, %s, s.geom
         FROM file_stage s LEFT JOIN companies c ON c.uscc = s.uscc
         ON CONFLICT (dataset_id, ext_id) DO NOTHING""", (ds.id, synthetic))
-    assign_area_codes(conn)
+    assign_area_codes(conn, ds.id)
     return cur.rowcount
 
 

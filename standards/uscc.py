@@ -9,6 +9,10 @@ from stdnum.cn import uscc as _uscc
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
 
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714 organisation-code weights
+_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_VALUE = {c: i for i, c in enumerate(_ALPHABET)}
+_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # GB 32100: W_i = 3^(i-1) mod 31
+_SHAPE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
 
 
 class InvalidUSCC(ValueError):
@@ -20,9 +24,17 @@ def normalise(text: str) -> str:
     return re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", text)).upper()
 
 
+def _check_digit(first17: str) -> str:
+    total = sum(_VALUE[c] * w for c, w in zip(first17, _WEIGHTS))
+    return _ALPHABET[-total % 31]
+
+
 def validate(text: str) -> str:
     """The normalised USCC, or InvalidUSCC with a reason a user can act on."""
-    code = normalise(text)
+    code = text if _SHAPE.fullmatch(text) else normalise(text)
+    # Fast path for bulk loads; anything unusual goes through python-stdnum for its diagnosis.
+    if _SHAPE.fullmatch(code) and _check_digit(code[:17]) == code[17]:
+        return code
     try:
         return _uscc.validate(code)
     except InvalidLength:

@@ -84,7 +84,7 @@ def load(conn: psycopg.Connection) -> LoadResult:
                     DS.id, key, r["name"].strip(), None, sector_for_osh(r["sector"]), lon, la,
                     address=r["address"].strip() or None, source_crs="gcj02" if china else "wgs84", attrs=attrs))
                 links.append((slug, key, lst["public"], lst["name"]))
-    result.written["facilities"] = write_facilities(conn, facilities.values())
+    result.written["facilities"] = write_facilities(conn, DS.id, facilities.values())
     fac_ids = dict(conn.execute("SELECT ext_id, id FROM facilities WHERE dataset_id = %s", (DS.id,)).fetchall())
     list_ids = {(b, n): i for i, b, n in conn.execute(
         "SELECT l.id, b.slug, l.name FROM supplier_lists l JOIN brands b ON b.id = l.brand_id").fetchall()}

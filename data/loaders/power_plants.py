@@ -61,5 +61,5 @@ def load(conn: psycopg.Connection) -> LoadResult:
     """Load the China power plants as facilities."""
     result = LoadResult(DS.id)
     register_dataset(conn, DS)
-    result.written["facilities"] = write_facilities(conn, read_rows(result))
+    result.written["facilities"] = write_facilities(conn, DS.id, read_rows(result))
     return result

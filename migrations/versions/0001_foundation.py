@@ -134,20 +134,26 @@ CREATE TABLE explanations (
 );
 CREATE INDEX explanations_violation_idx ON explanations (violation_id);
 
--- Status changes never delete: every transition is written to the history table.
-CREATE FUNCTION record_violation_status() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Status changes never delete: every transition is written to the history table (statement-level, so bulk
+-- loads of millions of records cost one set-based insert).
+CREATE FUNCTION record_violation_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO violation_status_history (violation_id, from_status, to_status, changed_at)
-        VALUES (NEW.id, NULL, NEW.status, NEW.created_at);
-    ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
-        INSERT INTO violation_status_history (violation_id, from_status, to_status)
-        VALUES (NEW.id, OLD.status, NEW.status);
-    END IF;
-    RETURN NEW;
+    INSERT INTO violation_status_history (violation_id, from_status, to_status, changed_at)
+    SELECT id, NULL, status, created_at FROM new_rows;
+    RETURN NULL;
 END $$;
-CREATE TRIGGER violations_status_history AFTER INSERT OR UPDATE OF status ON violations
-    FOR EACH ROW EXECUTE FUNCTION record_violation_status();
+CREATE FUNCTION record_violation_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO violation_status_history (violation_id, from_status, to_status)
+    SELECT n.id, o.status, n.status FROM new_rows n JOIN old_rows o ON o.id = n.id
+    WHERE n.status IS DISTINCT FROM o.status ORDER BY n.id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER violations_history_insert AFTER INSERT ON violations
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION record_violation_insert();
+CREATE TRIGGER violations_history_update AFTER UPDATE ON violations
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION record_violation_update();
 CREATE RULE violations_no_delete AS ON DELETE TO violations DO INSTEAD NOTHING;
 
 CREATE TABLE brands (
@@ -286,7 +292,7 @@ DROP TABLE IF EXISTS data_version, prtr_disclosures, water_readings, air_reading
     violation_status_history CASCADE;
 DROP RULE IF EXISTS violations_no_delete ON violations;
 DROP TABLE IF EXISTS violations, facilities, company_alt_ids, companies, places, admin_areas, datasets CASCADE;
-DROP FUNCTION IF EXISTS record_violation_status();
+DROP FUNCTION IF EXISTS record_violation_insert(), record_violation_update();
 DROP TYPE IF EXISTS supply_tier, violation_status;
 """
 

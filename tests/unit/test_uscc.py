@@ -45,3 +45,25 @@ def test_kind_of_legacy_identifiers():
     assert uscc.kind_of("110108012345678") == "registration_no"
     assert uscc.kind_of("55138508-2") == "organisation_code"
     assert uscc.kind_of("水泥") is None
+
+
+def test_fast_path_agrees_with_python_stdnum():
+    import random
+
+    from stdnum.cn import uscc as reference
+
+    rng = random.Random(7)
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    for _ in range(3000):
+        code = f"{rng.randrange(10**8):08d}" + "".join(
+            rng.choice(alphabet) for _ in range(10))
+        assert uscc.is_valid(code) == reference.is_valid(code), code
+        fixed = code[:17] + reference.calc_check_digit(code)
+        assert uscc.is_valid(fixed) and reference.is_valid(fixed)
+
+
+def test_letter_registrars_allowed_by_gb32100():
+    # python-stdnum insists on digits in positions 1-2; GB 32100 also allows A, N and Y registrars.
+    first17 = "N2110108551385082"
+    code = uscc.make("110108", 55138508, registrar="N2")
+    assert code.startswith(first17[:8]) and uscc.is_valid(code)
