@@ -98,8 +98,9 @@ def _facility_row(row: dict, crs: str) -> tuple:
     area = (row.get("area_code") or "").strip() or None
     if area and not (len(area) == 6 and area.isdigit()):
         raise v.RowError("area_code", f"GB/T 2260 codes have 6 digits, got {area!r}")
+    reg, org = v.legacy_ids(row)
     return (ext, name_zh, name_en, v.industry(row), (row.get("address") or "").strip() or None, crs, code,
-            v.boolean(row, "key_monitored"), area, ewkt_point(round(lon, 7), round(lat, 7)))
+            v.boolean(row, "key_monitored"), area, ewkt_point(round(lon, 7), round(lat, 7)), reg, org)
 
 
 def _violation_row(row: dict, crs: str) -> tuple:
@@ -128,7 +129,8 @@ def _violation_row(row: dict, crs: str) -> tuple:
 KINDS: dict[str, tuple[set[str], set[str], Callable[[dict, str], tuple], str]] = {
     "facilities": (FACILITY_COLUMNS, {"lon", "lat"}, _facility_row,
                    "line int, ext_id text, name_zh text, name_en text, industry text, address text, "
-                   "source_crs text, uscc text, key_monitored bool, area_code text, geom geometry(Point,4326)"),
+                   "source_crs text, uscc text, key_monitored bool, area_code text, geom geometry(Point,4326), "
+                   "registration_no text, organisation_code text"),
     "violations": (VIOLATION_COLUMNS, {"date", "authority", "category"}, _violation_row,
                    "line int, ext_id text, facility_ext_id text, facility_uscc text, violation_date date, "
                    "authority text, category text, legal_basis text, penalty_cny numeric, description text, "
@@ -136,16 +138,37 @@ KINDS: dict[str, tuple[set[str], set[str], Callable[[dict, str], tuple], str]] =
 }
 
 
-def _commit_facilities(conn: psycopg.Connection, ds: Dataset, synthetic: bool) -> int:
+def _commit_companies(conn: psycopg.Connection, ds: Dataset, synthetic: bool) -> None:
+    """Companies by USCC; legacy ids attach to them, or identify companies that have no USCC on file."""
+    conn.execute("ALTER TABLE file_stage ADD COLUMN company_id bigint")
     conn.execute("""INSERT INTO companies (uscc, name_zh, name_en, dataset_id, synthetic)
                     SELECT DISTINCT ON (uscc) uscc, name_zh, name_en, %s, %s FROM file_stage
                     WHERE uscc IS NOT NULL ON CONFLICT (uscc) DO NOTHING""", (ds.id, synthetic))
+    conn.execute("UPDATE file_stage s SET company_id = c.id FROM companies c WHERE c.uscc = s.uscc")
+    legacy = conn.execute("""SELECT line, name_zh, name_en, registration_no, organisation_code FROM file_stage
+                             WHERE company_id IS NULL AND (registration_no IS NOT NULL
+                                                           OR organisation_code IS NOT NULL)""").fetchall()
+    for line, zh, en, reg, org in legacy:  # rare: old records without a USCC
+        found = conn.execute("""SELECT company_id FROM company_alt_ids WHERE (kind, value) IN
+                                (('registration_no', %s), ('organisation_code', %s)) LIMIT 1""", (reg, org)).fetchone()
+        cid = found[0] if found else conn.execute(
+            "INSERT INTO companies (name_zh, name_en, dataset_id, synthetic) VALUES (%s, %s, %s, %s) RETURNING id",
+            (zh, en, ds.id, synthetic)).fetchone()[0]
+        conn.execute("UPDATE file_stage SET company_id = %s WHERE line = %s", (cid, line))
+    for kind in ("registration_no", "organisation_code"):
+        conn.execute(f"""INSERT INTO company_alt_ids (company_id, kind, value)
+                         SELECT DISTINCT ON ({kind}) company_id, '{kind}', {kind} FROM file_stage
+                         WHERE {kind} IS NOT NULL AND company_id IS NOT NULL ON CONFLICT DO NOTHING""")
+
+
+def _commit_facilities(conn: psycopg.Connection, ds: Dataset, synthetic: bool) -> int:
+    _commit_companies(conn, ds, synthetic)
     cur = conn.execute("""
         INSERT INTO facilities (dataset_id, ext_id, company_id, name_zh, name_en, industry, address, source_crs,
                                 key_monitored, area_code, synthetic, geom)
-        SELECT DISTINCT ON (s.ext_id) %s, s.ext_id, c.id, s.name_zh, s.name_en, s.industry, s.address,
+        SELECT DISTINCT ON (s.ext_id) %s, s.ext_id, s.company_id, s.name_zh, s.name_en, s.industry, s.address,
                s.source_crs, s.key_monitored, s.area_code, %s, s.geom
-        FROM file_stage s LEFT JOIN companies c ON c.uscc = s.uscc
+        FROM file_stage s
         ON CONFLICT (dataset_id, ext_id) DO NOTHING""", (ds.id, synthetic))
     assign_area_codes(conn, ds.id)
     return cur.rowcount

@@ -116,3 +116,18 @@ def boolean(row: dict, column: str) -> bool:
     if text in ("1", "true", "yes", "y", "是"):
         return True
     raise RowError(column, f"expected true/false, got {text!r}")
+
+
+def legacy_ids(row: dict) -> tuple[str | None, str | None]:
+    """Legacy identifiers kept beside a USCC: 15-digit registration number and GB 11714 organisation code."""
+    reg = uscc.normalise(row.get("registration_no") or "") or None
+    if reg and not re.fullmatch(r"\d{15}", reg):
+        raise RowError("registration_no", f"a registration number has 15 digits, got {reg!r}")
+    org = uscc.normalise(row.get("organisation_code") or "") or None
+    if org:
+        if not re.fullmatch(r"[0-9A-Z]{8}[0-9X]", org):
+            raise RowError("organisation_code", f"an organisation code has 8 characters and a check, got {org!r}")
+        if uscc.organisation_check(org[:8]) != org[8]:
+            raise RowError("organisation_code", f"check character of {org} should be "
+                                                f"{uscc.organisation_check(org[:8])!r}")
+    return reg, org

@@ -108,3 +108,22 @@ def test_cli_reports_and_exits_nonzero(settings, tmp_path):
     assert res.returncode == 2
     assert "cli.csv:4 [lon]: not a number" in res.stdout
     assert "nothing committed" in res.stdout
+
+
+def test_legacy_identifiers_are_kept_as_alternate_ids(conn, tmp_path):
+    text = ("ext_id,name_zh,uscc,registration_no,organisation_code,lon,lat\n"
+            "L1,老厂甲,91110000600037341L,110000012345678,,116.3,39.9\n"
+            "L2,老厂乙,,110000087654321,55138508-2,116.31,39.91\n"
+            "L3,老厂丙,,12345,,116.32,39.92\n"
+            "L4,老厂丁,,,55138508-3,116.32,39.92\n")
+    path = write(tmp_path, "legacy.csv", text)
+    report = load_csv(conn, "facilities", path, dataset_id="upload-legacy")
+    assert {(e.line, e.column) for e in report.errors} == {(4, "registration_no"), (5, "organisation_code")}
+    report = load_csv(conn, "facilities", path, dataset_id="upload-legacy", skip_invalid=True)
+    assert report.inserted == 2
+    rows = conn.execute("""SELECT f.ext_id, c.uscc, a.kind, a.value FROM facilities f
+                           JOIN companies c ON c.id = f.company_id JOIN company_alt_ids a ON a.company_id = c.id
+                           WHERE f.dataset_id = 'upload-legacy' ORDER BY 1, 3""").fetchall()
+    assert rows == [("L1", "91110000600037341L", "registration_no", "110000012345678"),
+                    ("L2", None, "organisation_code", "551385082"),
+                    ("L2", None, "registration_no", "110000087654321")]
