@@ -18,9 +18,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     db.init_app(app)
     errors.register(app)
 
-    from app.blueprints import api, health, tiles
+    from app.blueprints import api, facilities, health, search, tiles
 
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(tiles.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(facilities.bp)
     return app

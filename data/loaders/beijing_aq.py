@@ -9,6 +9,7 @@ import psycopg
 
 from data.catalog import DATASETS
 from data.loaders import LoadResult
+from data.monitoring import compute_hourly_aqi
 from data.partitions import ensure_month_partitions
 from data.staging import ewkt_point, register_dataset, upsert
 
@@ -74,4 +75,5 @@ def load(conn: psycopg.Connection) -> LoadResult:
                 copy.write_row(row)
                 total += 1
     result.written["air_readings"] = total
+    result.written["air_aqi_hourly"] = compute_hourly_aqi(conn)
     return result
