@@ -90,12 +90,6 @@ class Layer:
     # Property used as the MVT feature id, when the layer has a stable one.
     feature_id: str | None = None
 
-    def filter(self, name: str) -> Filter:
-        for f in self.filters:
-            if f.name == name:
-                return f
-        raise KeyError(name)
-
     def parse_filters(self, args: Mapping[str, str]) -> dict[str, object]:
         """Typed filter values from query arguments; unknown names are refused."""
         known = {f.name: f for f in self.filters}

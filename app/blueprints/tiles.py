@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from app import db
-from app.errors import ApiError
+from app.errors import BadRequest, NotFound
 from data.catalog import DATASETS
 from layers.registry import LAYERS
 from tiles.service import TileRequestError, TileService, parse_layers, parse_request
@@ -26,11 +26,7 @@ def service() -> TileService:
 
 
 def _fail(exc: TileRequestError):
-    raise ApiError(str(exc)) if exc.status == 400 else _NotFound(str(exc))
-
-
-class _NotFound(ApiError):
-    status = 404
+    raise BadRequest(str(exc)) if exc.status == 400 else NotFound(str(exc))
 
 
 @bp.get("/tiles/<spec>/<z>/<x>/<y>.mvt")

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import psycopg
 
-from data.admin_codes import PROVINCES, short_zh
+from data.admin_codes import short_zh
 from data.catalog import DATASETS
 from data.loaders import LoadResult
 from data.staging import ewkt_point, register_dataset, upsert
@@ -146,5 +146,4 @@ def load(conn: psycopg.Connection) -> LoadResult:
     _water_stations(conn, result)
     conn.execute("UPDATE stations s SET area_code = a.code FROM admin_areas a "
                  "WHERE s.area_code IS NULL AND ST_Intersects(a.geom, s.geom)")
-    assert PROVINCES
     return result

@@ -213,7 +213,7 @@ def test_new_violation_shows_in_the_next_tile(client, conn, tmp_path):
     path = tmp_path / "v.csv"
     path.write_text("facility_ext_id,date,authority,category\n"
                     f"{ext},2025-11-01,测试市生态环境局,超标排放大气污染物\n", encoding="utf-8")
-    report = load_csv(conn, "violations", path, dataset_id="sfi-cement-steel")
+    report = load_csv(conn, "violations", path, dataset_id="upload-tile-test")
     assert report.committed and report.inserted == 1
     deadline = time.monotonic() + 3
     while count_in_tile() != n + 1 and time.monotonic() < deadline:
