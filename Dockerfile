@@ -3,12 +3,15 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 HOST=0.0.0.0 PORT=8000 WORKERS=2
 
-# libpq client for psycopg, GDAL tools for exports; PostgreSQL itself runs elsewhere.
+# libpq client for psycopg, GDAL tools for exports, the fonts map labels are rendered from, npm for the
+# web app's libraries; PostgreSQL itself runs elsewhere.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends postgresql-client gdal-bin \
+    && apt-get install -y --no-install-recommends postgresql-client gdal-bin fonts-dejavu-core fonts-droid-fallback libcairo2 npm \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /srv/bluemap
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --omit=dev && npm cache clean --force
 COPY pyproject.toml README.md alembic.ini ./
 COPY app app
 COPY geo geo

@@ -4,9 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps run serve stop test test-fast lint bench-ingest clean
+.PHONY: help setup system-deps run serve stop test test-fast lint bench-ingest bench-export bench-stations bench-search bench-tiles clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -18,10 +19,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is required: scripts/system-deps.sh installs it"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
 system-deps: ## Install PostgreSQL/PostGIS from the OS packages when missing
 	@scripts/system-deps.sh server
 
-setup: system-deps $(STAMP) ## Install everything the service needs (OS packages, .venv)
+setup: system-deps $(STAMP) $(NODE_STAMP) ## Install everything the service needs (OS packages, .venv)
 
 run: setup ## Start the database (embedded unless DATABASE_URL), load the bundled data once, serve on :8000
 	$(BIN)/bluemap db upgrade
@@ -31,8 +37,9 @@ run: setup ## Start the database (embedded unless DATABASE_URL), load the bundle
 stop: ## Stop the embedded database
 	$(BIN)/bluemap db stop
 
-test: $(STAMP) ## Run the whole test suite against a throwaway PostGIS cluster
+test: $(STAMP) ## Run the whole test suite against a throwaway PostGIS cluster, browsers included
 	@scripts/system-deps.sh test
+	@$(MAKE) --no-print-directory $(NODE_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## Unit tests only (no database)
@@ -46,5 +53,21 @@ bench-ingest: $(STAMP) ## IPE-scale ingest: our loader vs raw COPY of the same r
 	@scripts/system-deps.sh bench
 	$(BIN)/python -m benchmarks.ingest
 
+bench-export: $(STAMP) ## Exports of 1.2M facilities, GeoJSON and GeoPackage, vs ogr2ogr: time, peak memory (see BENCHMARKS.md)
+	@scripts/system-deps.sh bench
+	$(BIN)/python -m benchmarks.export
+
+bench-stations: $(STAMP) ## /api/stations/<id>/readings, a year of one station hourly and daily: p50/p95/p99
+	@scripts/system-deps.sh server
+	$(BIN)/python -m benchmarks.stations
+
+bench-search: $(STAMP) ## /api/search latency at IPE scale: p50/p95/p99 per query kind (see BENCHMARKS.md)
+	@scripts/system-deps.sh server
+	$(BIN)/python -m benchmarks.search
+
+bench-tiles: $(STAMP) ## Tiles at IPE scale: ours cold/hot vs tipg, the SQL floor and a Flask floor (see BENCHMARKS.md)
+	@scripts/system-deps.sh bench
+	$(BIN)/python -m benchmarks.tiles
+
 clean: ## Remove the virtualenv (the database under var/ is kept; `rm -rf var` deletes it)
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) *.egg-info node_modules

@@ -139,7 +139,7 @@ def load(dataset: str, if_empty: bool) -> None:
 
 
 @main.command("load-file")
-@click.argument("kind", type=click.Choice(["facilities", "violations"]))
+@click.argument("kind", type=click.Choice(["facilities", "violations", "readings"]))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--crs", type=click.Choice(["wgs84", "gcj02", "bd09"]), default="wgs84", show_default=True,
               help="Datum of the file's coordinates (converted to WGS84 on load).")
@@ -150,12 +150,15 @@ def load(dataset: str, if_empty: bool) -> None:
 @click.option("--licence", default="unspecified", show_default=True, help="Licence of the file's data.")
 def load_file(kind: str, path: Path, crs: str, encoding: str, skip_invalid: bool, dataset_id: str | None,
               licence: str) -> None:
-    """Load a CSV file of facilities or violations, with a row-level report of bad rows."""
+    """Load a CSV of facilities, violations or hourly air readings, with a row-level report of bad rows."""
     from app.database import connect
     from data.files import load_csv
 
     s = _settings()
     _ensure_db(s)
+    if kind == "readings":
+        _load_readings(s, path, encoding, skip_invalid, dataset_id, licence)
+        return
     with connect(s) as conn:
         report = load_csv(conn, kind, path, crs=crs, encoding=encoding, skip_invalid=skip_invalid,
                           dataset_id=dataset_id, licence=licence, progress=True)
@@ -164,6 +167,79 @@ def load_file(kind: str, path: Path, crs: str, encoding: str, skip_invalid: bool
         sys.exit(2)
     if report.committed:
         _prerender(s)
+
+
+def _load_readings(s, path: Path, encoding: str, skip_invalid: bool, dataset_id: str | None,
+                   licence: str) -> None:
+    """`load-file readings`: CNEMC-style hourly readings, then their hourly AQI and daily rollups."""
+    from datetime import date
+
+    from app.database import connect
+    from data.readings import load_readings_csv
+
+    with connect(s) as conn:
+        report = load_readings_csv(conn, path, encoding=encoding, skip_invalid=skip_invalid,
+                                   dataset_id=dataset_id, licence=licence,
+                                   cutover=date.fromisoformat(s.aqi_cutover))
+    click.echo(report.text())
+    if report.errors or not report.stored:
+        sys.exit(2)
+    if report.counts.get("inserted"):
+        _prerender(s)
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens of clients that push readings (POST /api/readings)."""
+
+
+@tokens.command("create")
+@click.option("--label", required=True, help="Who the token is for (the data set of its readings).")
+@click.option("--station", default=None, help="Only allow readings of this air station (its code).")
+def tokens_create(label: str, station: str | None) -> None:
+    """Create a token and print it once: only its SHA-256 hash is stored."""
+    from app import tokens as api_tokens
+    from app.database import connect
+
+    s = _settings()
+    _ensure_db(s)
+    with connect(s) as conn:
+        try:
+            token_id, secret = api_tokens.create(conn, label, station)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    click.echo(f"token {token_id} for {label!r} (shown once, keep it secret):\n{secret}")
+
+
+@tokens.command("list")
+def tokens_list() -> None:
+    """List the tokens (never their secrets)."""
+    from app import tokens as api_tokens
+    from app.database import connect
+
+    s = _settings()
+    _ensure_db(s)
+    with connect(s) as conn:
+        for tid, label, code, created, used, revoked in api_tokens.listing(conn):
+            state = f"revoked {revoked:%Y-%m-%d %H:%M}" if revoked else "active"
+            last = f"last used {used:%Y-%m-%d %H:%M}" if used else "never used"
+            click.echo(f"{tid:>5}  {label}  station={code or 'any'}  created {created:%Y-%m-%d}  {last}  "
+                       f"{state}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+def tokens_revoke(token_id: int) -> None:
+    """Revoke a token: it is refused from then on."""
+    from app import tokens as api_tokens
+    from app.database import connect
+
+    s = _settings()
+    _ensure_db(s)
+    with connect(s) as conn:
+        if not api_tokens.revoke(conn, token_id):
+            raise click.ClickException(f"no active token with id {token_id}")
+    click.echo(f"token {token_id} revoked")
 
 
 @main.command()
@@ -260,6 +336,55 @@ def tiles_render(layer: str, z: int, x: int, y: int, output: Path) -> None:
     click.echo(f"{len(data)} bytes written to {output}")
 
 
+@main.command("export")
+@click.argument("layer")
+@click.option("--format", "fmt", default="gpkg", show_default=True,
+              help="geojson, csv, gpkg, shp, kml, fgb, html, png or pmtiles.")
+@click.option("--bbox", default=None, help="w,s,e,n in WGS84 degrees.")
+@click.option("--polygon", default=None, help="GeoJSON Polygon/MultiPolygon, or a file holding one.")
+@click.option("--area", default=None, help="6-digit GB/T 2260 area code (e.g. 110000).")
+@click.option("-f", "--filter", "filters", multiple=True, metavar="NAME=VALUE",
+              help="A layer filter or format option (e.g. -f industry=cement -f bom=true); repeatable.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def export_cmd(layer: str, fmt: str, bbox: str | None, polygon: str | None, area: str | None,
+               filters: tuple[str, ...], output: Path) -> None:
+    """Export a layer to a file, with a progress bar (no size limit; CSV adds FILE.metadata.json)."""
+    from geo.export import writers
+
+    writers.import_lean()  # keeps the process small: no pandas/geopandas
+    from tqdm import tqdm
+
+    from app.database import connect
+    from geo.export import service
+    from geo.export.selection import SelectionError
+
+    args: dict[str, str] = {}
+    for item in filters:
+        name, eq, value = item.partition("=")
+        if not eq:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--filter")
+        args[name.strip()] = value
+    if polygon and Path(polygon).is_file():
+        polygon = Path(polygon).read_text(encoding="utf-8")
+    args |= {k: v for k, v in (("bbox", bbox), ("polygon", polygon), ("area", area)) if v}
+    s = _settings()
+    try:
+        req = service.parse(layer, fmt, args)
+    except SelectionError as exc:
+        raise click.BadParameter(exc.reason) from None
+    _ensure_db(s)
+    with connect(s) as conn:
+        try:
+            plan = service.plan(conn, req)
+        except SelectionError as exc:
+            raise click.BadParameter(exc.reason) from None
+        unit = "tiles" if req.format == "pmtiles" else "rows"
+        with tqdm(total=plan.size, unit=f" {unit}", unit_scale=True, desc=f"{layer}.{req.format}",
+                  disable=None) as bar:
+            service.produce(conn, plan, output, progress=bar.update)
+    click.echo(f"{plan.size} {unit} written to {output} ({output.stat().st_size:,} bytes)")
+
+
 @main.command()
 @click.option("--workers", type=int, default=None, help="gunicorn workers (default WORKERS or 2).")
 @click.option("--port", type=int, default=None, help="Port (default PORT or 8000).")
@@ -276,6 +401,45 @@ def serve(workers: int | None, port: int | None) -> None:
             "--timeout", "120", "app.wsgi:app"]
     click.echo(f"serving on http://{bind}")
     os.execvp(sys.executable, [sys.executable, "-m", *args])
+
+
+@main.group()
+def users() -> None:
+    """Accounts of administrators and brand users (brand users are invited from /admin)."""
+
+
+@users.command("create-admin")
+@click.option("--email", required=True, help="The administrator's e-mail address (the login name).")
+@click.option("--name", default="", help="Display name.")
+def users_create_admin(email: str, name: str) -> None:
+    """Create an administrator; the password comes from BLUEMAP_ADMIN_PASSWORD or is asked for."""
+    from app import accounts
+    from app.database import connect
+
+    password = os.environ.get("BLUEMAP_ADMIN_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True)
+    s = _settings()
+    _ensure_db(s)
+    with connect(s) as conn:
+        try:
+            user = accounts.create_user(conn, email, password, "admin", None, name)
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"admin {user.email} created (id {user.id}); sign in at /login")
+
+
+@users.command("list")
+def users_list() -> None:
+    """List the accounts."""
+    from app import accounts
+    from app.database import connect
+
+    s = _settings()
+    _ensure_db(s)
+    with connect(s) as conn:
+        for u in accounts.list_users(conn):
+            state = "disabled" if u["disabled"] else "active"
+            click.echo(f"{u['id']:>5}  {u['email']}  {u['role']}  brand={u['brand'] or '-'}  {state}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     statement_timeout_ms: int = 15000
     tile_cache: bool = True
     aqi_cutover: str = "2026-03-01"
+    # Largest export answered directly (rows; tiles for PMTiles); above it the answer is 413 and a job.
+    export_max_rows: int = 100_000
+    export_max_tiles: int = 5_000
+    secret_key: str | None = None  # signs session cookies; generated once into var/secret_key when unset
+    secure_cookies: bool = False  # session cookie only over HTTPS (set behind a TLS proxy)
 
     def embedded_url(self) -> str:
         """URL of the embedded cluster under var/."""

@@ -73,3 +73,12 @@ def upload_dataset(name: str, licence: str = "unspecified", dataset_id: str | No
     """A data set record for a file a user loads with `bluemap load-file`."""
     return Dataset(dataset_id or f"upload:{name}", f"Uploaded file {name}", licence, None,
                    f"Uploaded file {name}; licence as stated by the uploader.", None)
+
+
+def attribution(dataset_ids) -> str:
+    """One attribution line for data sets: each title with its licence; synthetic ones marked as such."""
+    parts = []
+    for ds_id in dict.fromkeys(dataset_ids):
+        ds = DATASETS[ds_id]
+        parts.append("synthetic demo data (not real)" if ds.synthetic else f"{ds.title} ({ds.licence})")
+    return "; ".join(parts)

@@ -28,7 +28,8 @@ def register_dataset(conn: psycopg.Connection, ds: Dataset) -> None:
 
 
 def bump_data_version(conn: psycopg.Connection) -> int:
-    """Mark that data changed (caches key on this number)."""
+    """Mark that data changed (caches key on this number), rebuilding derived tables first when stale."""
+    conn.execute("SELECT refresh_facility_cells()")
     row = conn.execute(
         "UPDATE data_version SET version = version + 1, changed_at = now() RETURNING version").fetchone()
     assert row is not None

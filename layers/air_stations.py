@@ -6,7 +6,7 @@ from typing import Any
 
 from psycopg import sql
 
-from layers.base import Layer
+from layers.base import Layer, StyleContext
 
 PROPERTIES = {
     "id": "Station id (links to /stations/<id>)",
@@ -52,6 +52,30 @@ def features(present: frozenset[str]) -> sql.Composable:
         WHERE s.kind = 'air' AND s.geom && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)""")
 
 
+def style(ctx: StyleContext) -> list[dict[str, Any]]:
+    """A disc in the AQI category colour with the AQI in it; grey when the AQI is NA."""
+    return [
+        {"id": "air-stations", "type": "circle", "paint": {
+            "circle-radius": ["interpolate", ["linear"], ["zoom"], 4, 6, 10, 12],
+            "circle-color": ["coalesce", ["get", "colour"], "#bdbdbd"],
+            "circle-stroke-color": "#1f4e79", "circle-stroke-width": 1.5}},
+        {"id": "air-stations-aqi", "type": "symbol", "minzoom": 7, "layout": {
+            "text-field": ["case", ["has", "aqi"], ["to-string", ["get", "aqi"]], "NA"],
+            "text-font": [ctx.bold], "text-size": 10, "text-allow-overlap": True},
+         "paint": {"text-color": ["case", [">", ["coalesce", ["get", "category"], 0], 3], "#ffffff", "#1b1b1b"]}},
+        {"id": "air-stations-labels", "type": "symbol", "minzoom": 10, "layout": {
+            "text-field": ctx.name(), "text-font": [ctx.font], "text-size": 11, "text-offset": [0, 1.4],
+            "text-anchor": "top", "text-optional": True},
+         "paint": {"text-color": "#1f4e79", "text-halo-color": "#ffffff", "text-halo-width": 1.2}},
+    ]
+
+
+def _legend() -> tuple[tuple[str, str, str], ...]:
+    from standards import aqi
+
+    return tuple((c.name_en, c.name_zh, c.colour) for c in (aqi.category_for(v) for v in (25, 75, 125, 175, 250, 400)))
+
+
 LAYER = Layer(
     id="air_stations",
     title="Air quality stations",
@@ -62,4 +86,6 @@ LAYER = Layer(
     features=features,
     prepare=prepare,
     feature_id="id",
+    style=style,
+    legend=_legend(),
 )

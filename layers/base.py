@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import date
+from typing import Any
 
 from psycopg import sql
 
@@ -59,10 +59,41 @@ class Filter:
         return raw
 
 
+@dataclass(frozen=True)
+class StyleContext:
+    """What a style layer depends on: the label language and the font stacks served by /fonts."""
+
+    lang: str = "zh"
+    font: str = "Blue Map Sans Regular"
+    bold: str = "Blue Map Sans Bold"
+
+    def name(self) -> list[Any]:
+        """Label expression: the name in the chosen language, falling back to the other."""
+        first, second = ("name_zh", "name_en") if self.lang == "zh" else ("name_en", "name_zh")
+        return ["coalesce", ["get", first], ["get", second], ""]
+
+
 # Builds the layer's feature query: SELECT geom (EPSG:4326) and the declared properties, restricted to the
 # bind parameter %(bbox)s (a 4326 envelope) and the given filters. The shape of the SQL depends only on
 # which filters are present, so it is built once per combination and cached.
 FeatureSql = Callable[[frozenset[str]], sql.Composable]
+
+
+@dataclass(frozen=True)
+class ClusterCells:
+    """A point layer's cluster cells pre-aggregated in the database for every cluster zoom.
+
+    The table has columns z, cx, cy (the tile's 128 x 128 cells counted from the world's top-left), n (features)
+    and sx, sy (sums of their EPSG:3857 coordinates), plus whatever `aggregates` read; `state` has `dirty` and
+    `maxzoom`. Tiles use the cells while they are clean and every filter present is one of `filters`.
+    """
+
+    table: str
+    state: str
+    # Filter name -> condition on the cell rows answering it.
+    filters: Mapping[str, str]
+    # Cluster property (other than count) -> SQL aggregate over the cell rows of one cluster.
+    aggregates: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -84,11 +115,17 @@ class Layer:
     cluster_properties: Mapping[str, str] = field(default_factory=dict)
     # Sums carried by clusters: cluster property -> SQL aggregate over the features' columns.
     cluster_aggregates: Mapping[str, str] = field(default_factory=dict)
+    # The same clusters pre-aggregated in the database, when the layer is large.
+    cells: ClusterCells | None = None
     bounds: tuple[float, float, float, float] = (73.0, 17.0, 135.5, 54.0)
     # Extra bind parameters computed before the tile query (e.g. class breaks, defaults from the data).
     prepare: Callable[[Any, dict[str, object]], dict[str, object]] | None = None
     # Property used as the MVT feature id, when the layer has a stable one.
     feature_id: str | None = None
+    # MapLibre style layers drawing this layer (source and source-layer are filled in by layers.styles).
+    style: Callable[[StyleContext], list[dict[str, Any]]] | None = None
+    # Legend entries for the web map: (label_en, label_zh, colour or sprite icon).
+    legend: tuple[tuple[str, str, str], ...] = ()
 
     def parse_filters(self, args: Mapping[str, str]) -> dict[str, object]:
         """Typed filter values from query arguments; unknown names are refused."""

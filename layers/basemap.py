@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from psycopg import sql
 
-from layers.base import Layer
+from layers.base import Layer, StyleContext
 
 PROPERTIES = {
     "kind": "province (polygon), province_label (point) or place (point)",
@@ -31,6 +33,29 @@ def features(present: frozenset[str]) -> sql.Composable:
         WHERE p.geom && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326) AND p.scalerank <= %(z)s + 3""")
 
 
+LAND, SEA, BORDER = "#f3efe6", "#c9dff0", "#9c948a"
+
+
+def style(ctx: StyleContext) -> list[dict[str, Any]]:
+    """Land under everything; borders and labels above the data (slot "top")."""
+    top = {"bluemap:slot": "top"}
+    return [
+        {"id": "basemap-land", "type": "fill", "metadata": {"bluemap:slot": "base"},
+         "filter": ["==", ["get", "kind"], "province"], "paint": {"fill-color": LAND}},
+        {"id": "basemap-borders", "type": "line", "metadata": top, "filter": ["==", ["get", "kind"], "province"],
+         "paint": {"line-color": BORDER, "line-width": ["interpolate", ["linear"], ["zoom"], 3, 0.6, 10, 1.6]}},
+        {"id": "basemap-places", "type": "symbol", "metadata": top, "minzoom": 5,
+         "filter": ["==", ["get", "kind"], "place"], "layout": {
+             "text-field": ctx.name(), "text-font": [ctx.font], "symbol-sort-key": ["get", "rank"],
+             "text-size": ["interpolate", ["linear"], ["zoom"], 5, 10, 10, 14]},
+         "paint": {"text-color": "#444444", "text-halo-color": "#ffffff", "text-halo-width": 1.2}},
+        {"id": "basemap-province-labels", "type": "symbol", "metadata": top, "maxzoom": 8,
+         "filter": ["==", ["get", "kind"], "province_label"], "layout": {
+             "text-field": ctx.name(), "text-font": [ctx.bold], "text-size": 12},
+         "paint": {"text-color": "#6b6259", "text-halo-color": "#ffffff", "text-halo-width": 1.5}},
+    ]
+
+
 LAYER = Layer(
     id="basemap",
     title="Basemap",
@@ -40,4 +65,5 @@ LAYER = Layer(
     datasets=("natural-earth-china",),
     features=features,
     maxzoom=10,
+    style=style,
 )

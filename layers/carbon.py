@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import mapclassify
 import numpy as np
 from psycopg import sql
 
-from layers.base import Filter, Layer
+from layers.base import Filter, Layer, StyleContext
 
 METRICS = {
     "co2_mt": "Total CO2 (Mt)",
@@ -49,6 +48,8 @@ def _values_sql(metric: str) -> sql.Composable:
 
 def breaks(conn: Any, year: int, level: str, metric: str, scheme: str) -> list[float]:
     """Upper class bounds of the metric over all areas of that level and year (mapclassify)."""
+    import mapclassify  # imported on first use: it pulls in ~200 MB of libraries
+
     rows = conn.execute(_values_sql(metric), {"year": year, "level": level}).fetchall()
     values = np.array([r[1] for r in rows if r[1] is not None], dtype=float)
     if values.size == 0:
@@ -97,6 +98,20 @@ def features(present: frozenset[str]) -> sql.Composable:
         FROM v""").format(cases=metric_cases)
 
 
+# Sequential yellow-orange-red ramp, class 1 (lowest) to 5 (highest).
+CLASS_COLOURS = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")
+
+
+def style(ctx: StyleContext) -> list[dict[str, Any]]:
+    """Choropleth by class of the chosen metric, white outlines."""
+    fill = ["match", ["coalesce", ["get", "class"], 0], *[x for i, c in enumerate(CLASS_COLOURS, 1) for x in (i, c)],
+            "#d9d9d9"]
+    return [
+        {"id": "carbon-fill", "type": "fill", "paint": {"fill-color": fill, "fill-opacity": 0.88}},
+        {"id": "carbon-outline", "type": "line", "paint": {"line-color": "#ffffff", "line-width": 0.8}},
+    ]
+
+
 LAYER = Layer(
     id="carbon",
     title="Blue Carbon Map: CO2 by province",
@@ -115,4 +130,6 @@ LAYER = Layer(
     maxzoom=10,
     prepare=prepare,
     feature_id=None,
+    style=style,
+    legend=tuple((f"Class {i}", f"第{i}级", c) for i, c in enumerate(CLASS_COLOURS, 1)),
 )

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from psycopg import sql
 
 from data.industries import INDUSTRIES
-from layers.base import Filter, Layer
+from layers.base import ClusterCells, Filter, Layer, StyleContext
 
 STATUSES = ("open", "explained", "rectified", "none")
+# Status colours shared by the map style, the sprite icons and the legends.
+STATUS_COLOURS = {"open": "#d7301f", "explained": "#fc8d59", "rectified": "#1a9850", "none": "#7f8c8d"}
 
 PROPERTIES = {
     "id": "Facility id (links to /facilities/<id>)",
@@ -66,6 +70,28 @@ def features(present: frozenset[str]) -> sql.Composable:
         WHERE {where}""").format(src=src, join=join, where=sql.SQL(" AND ").join(where))
 
 
+def style(ctx: StyleContext) -> list[dict[str, Any]]:
+    """Clusters as sized circles with their count; facilities as factory icons coloured by status."""
+    cluster = ["has", "count"]
+    status_colour = ["match", ["get", "status"], *[x for kv in STATUS_COLOURS.items() for x in kv], "#7f8c8d"]
+    return [
+        {"id": "factories-clusters", "type": "circle", "filter": cluster, "paint": {
+            "circle-color": ["case", [">", ["get", "open_count"], 0], STATUS_COLOURS["open"], "#3d6a9e"],
+            "circle-opacity": 0.82, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1,
+            "circle-radius": ["interpolate", ["linear"], ["sqrt", ["get", "count"]], 1, 7, 10, 14, 40, 26]}},
+        {"id": "factories-cluster-count", "type": "symbol", "filter": cluster, "layout": {
+            "text-field": ["to-string", ["get", "count"]], "text-font": [ctx.bold], "text-size": 11,
+            "text-allow-overlap": True, "text-ignore-placement": True}, "paint": {"text-color": "#ffffff"}},
+        {"id": "factories-points", "type": "symbol", "filter": ["!", cluster], "layout": {
+            "icon-image": ["concat", "factory-", ["get", "status"]], "icon-allow-overlap": True,
+            "icon-ignore-placement": True}, "paint": {"icon-opacity": 1}},
+        {"id": "factories-labels", "type": "symbol", "filter": ["!", cluster], "minzoom": 13, "layout": {
+            "text-field": ctx.name(), "text-font": [ctx.font], "text-size": 11, "text-offset": [0, 1.1],
+            "text-anchor": "top", "text-optional": True, "text-max-width": 10},
+         "paint": {"text-color": status_colour, "text-halo-color": "#ffffff", "text-halo-width": 1.2}},
+    ]
+
+
 LAYER = Layer(
     id="factories",
     title="Polluting facilities",
@@ -83,7 +109,8 @@ LAYER = Layer(
         Filter("key_monitored", "true: key-monitored only; false: the others", "bool"),
     ),
     maxzoom=16,
-    cluster_below=11,
+    # z11 is still clustered: as points, the densest z11 tile at IPE scale (Guangzhou) is over 500 KB.
+    cluster_below=12,
     cluster_properties=CLUSTER_PROPERTIES,
     cluster_aggregates={
         "violation_count": "sum(violation_count)::int",
@@ -91,5 +118,23 @@ LAYER = Layer(
         "key_monitored_count": "count(*) FILTER (WHERE key_monitored)",
         "id": "CASE WHEN count(*) = 1 THEN min(id) END",
     },
+    # Kept by migration 0006 (refresh_facility_cells), rebuilt when the data version is bumped.
+    cells=ClusterCells(
+        table="facility_cells",
+        state="facility_cells_state",
+        filters={"status": "status = ANY(%(status)s)", "key_monitored": "key_monitored = %(key_monitored)s"},
+        aggregates={
+            "violation_count": "sum(violations)::int",
+            "open_count": "coalesce(sum(n) FILTER (WHERE status = 'open'), 0)::int",
+            "key_monitored_count": "coalesce(sum(n) FILTER (WHERE key_monitored), 0)::int",
+            "id": "CASE WHEN sum(n) = 1 THEN min(min_id) END",
+        },
+    ),
     feature_id="id",
+    style=style,
+    legend=(("Open violation", "存在未整改违规", "factory-open"),
+            ("Explained", "已作出说明", "factory-explained"),
+            ("Rectified", "已整改", "factory-rectified"),
+            ("No record", "无违规记录", "factory-none")),
 )
+

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from psycopg import sql
 
-from layers.base import Filter, Layer
+from layers.base import Filter, Layer, StyleContext
+from layers.factories import STATUS_COLOURS
 
 PROPERTIES = {
     "facility_id": "Facility id",
@@ -16,6 +19,7 @@ PROPERTIES = {
     "tiers": "Comma-separated supply-chain tiers",
     "brand_count": "Number of brands",
     "status": "The supplier's environmental status: open > explained > rectified > none",
+    "synthetic": "True when any shown value (name, status, brand or link) is synthetic demo data",
 }
 
 
@@ -29,13 +33,36 @@ def features(present: frozenset[str]) -> sql.Composable:
                string_agg(DISTINCT b.logo_key, ',' ORDER BY b.logo_key) AS icons,
                string_agg(DISTINCT l.tier::text, ',') AS tiers,
                count(DISTINCT b.id)::int AS brand_count,
-               f.worst_status AS status
+               f.worst_status AS status,
+               (f.synthetic OR f.violations_synthetic
+                OR coalesce((f.attrs->>'name_zh_synthetic')::boolean, false)
+                OR bool_or(l.synthetic) OR bool_or(b.synthetic)) AS synthetic
         FROM brand_facility_links l
         JOIN facilities f ON f.id = l.facility_id
         JOIN brands b ON b.id = l.brand_id
         WHERE l.is_public AND l.active
           AND f.geom && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326) {brand}
         GROUP BY f.id""").format(brand=brand)
+
+
+def style(ctx: StyleContext) -> list[dict[str, Any]]:
+    """A ring in the supplier's status colour under the first brand's logo, and "+n" for more brands."""
+    status_colour = ["match", ["get", "status"], *[x for kv in STATUS_COLOURS.items() for x in kv], "#7f8c8d"]
+    return [
+        {"id": "suppliers-status", "type": "circle", "paint": {
+            "circle-radius": 18, "circle-color": status_colour, "circle-opacity": 0.9,
+            "circle-stroke-color": "#ffffff", "circle-stroke-width": 1}},
+        {"id": "suppliers-logos", "type": "symbol", "layout": {
+            "icon-image": ["get", "icon"], "icon-allow-overlap": True, "icon-ignore-placement": True,
+            "text-field": ["case", [">", ["get", "brand_count"], 1],
+                           ["concat", "+", ["to-string", ["-", ["get", "brand_count"], 1]]], ""],
+            "text-font": [ctx.bold], "text-size": 10, "text-offset": [1.5, -1.5], "text-allow-overlap": True},
+         "paint": {"text-color": "#222222", "text-halo-color": "#ffffff", "text-halo-width": 1.5}},
+        {"id": "suppliers-labels", "type": "symbol", "minzoom": 12, "layout": {
+            "text-field": ctx.name(), "text-font": [ctx.font], "text-size": 11, "text-offset": [0, 1.8],
+            "text-anchor": "top", "text-optional": True, "text-max-width": 10},
+         "paint": {"text-color": "#333333", "text-halo-color": "#ffffff", "text-halo-width": 1.2}},
+    ]
 
 
 LAYER = Layer(
@@ -49,4 +76,9 @@ LAYER = Layer(
     features=features,
     filters=(Filter("brand", "Comma-separated brand slugs", "text"),),
     feature_id="facility_id",
+    style=style,
+    legend=(("Supplier with an open violation", "供应商存在未整改违规", STATUS_COLOURS["open"]),
+            ("Explained", "已作出说明", STATUS_COLOURS["explained"]),
+            ("Rectified", "已整改", STATUS_COLOURS["rectified"]),
+            ("No record", "无违规记录", STATUS_COLOURS["none"])),
 )

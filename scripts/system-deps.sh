@@ -10,6 +10,13 @@ if [ -z "${DATABASE_URL:-}" ] || [ "$want" != server ]; then
   have_pg || pkgs+=(postgresql)
   have_postgis || pkgs+=(postgresql-postgis)
 fi
+# The web app's libraries (MapLibre GL JS, uPlot) come from npm.
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+# Map label glyphs are rendered from these fonts (Latin and CJK).
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || pkgs+=(fonts-dejavu-core)
+[ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || pkgs+=(fonts-droid-fallback)
+# SVG brand logos are rasterised by CairoSVG, which loads the cairo library.
+ldconfig -p 2>/dev/null | grep 'libcairo\.so\.2' >/dev/null || pkgs+=(libcairo2)
 if [ "$want" = test ] || [ "$want" = bench ]; then
   command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
   command -v ogr2ogr >/dev/null 2>&1 || pkgs+=(gdal-bin)

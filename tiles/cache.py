@@ -7,6 +7,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,21 +33,47 @@ def make_entry(raw: bytes) -> Entry:
 
 
 class TileCache:
-    """Files under root/<data version>/<layer key>/<filter key>/z/x/y; older versions are swept away."""
+    """Files under root/<data version>/<layer key>/<filter key>/z/x/y; older versions are swept away.
 
-    def __init__(self, root: Path) -> None:
+    Each process also keeps the tiles it served most recently in memory (up to `memory_bytes`), so a hot
+    tile costs no file system call; entries are keyed by data version like the files.
+    """
+
+    def __init__(self, root: Path, memory_bytes: int = 64 << 20) -> None:
         self.root = Path(root)
+        self.memory_bytes = memory_bytes
+        self._mem: OrderedDict[tuple[int, str, int, int, int], Entry] = OrderedDict()
+        self._mem_used = 0
+
+    def _remember(self, k: tuple[int, str, int, int, int], entry: Entry) -> None:
+        size = len(entry.gz) + 200
+        if size > self.memory_bytes:
+            return
+        old = self._mem.pop(k, None)
+        if old is not None:
+            self._mem_used -= len(old.gz) + 200
+        self._mem[k] = entry
+        self._mem_used += size
+        while self._mem_used > self.memory_bytes:
+            _, dropped = self._mem.popitem(last=False)
+            self._mem_used -= len(dropped.gz) + 200
 
     def _path(self, version: int, key: str, z: int, x: int, y: int) -> Path:
         return self.root / str(version) / key / str(z) / str(x) / f"{y}.tile"
 
     def get(self, version: int, key: str, z: int, x: int, y: int) -> Entry | None:
+        k = (version, key, z, x, y)
+        hit = self._mem.get(k)
+        if hit is not None:
+            self._mem.move_to_end(k)
+            return hit
         try:
             data = self._path(version, key, z, x, y).read_bytes()
         except FileNotFoundError:
             return None
-        etag, gz = data[:_ETAG_LEN].decode(), data[_ETAG_LEN:]
-        return Entry(gz, etag, not gz)
+        entry = Entry(data[_ETAG_LEN:], data[:_ETAG_LEN].decode(), not data[_ETAG_LEN:])
+        self._remember(k, entry)
+        return entry
 
     def put(self, version: int, key: str, z: int, x: int, y: int, entry: Entry) -> None:
         path = self._path(version, key, z, x, y)
@@ -55,9 +82,12 @@ class TileCache:
         with os.fdopen(fd, "wb") as fh:
             fh.write(entry.etag.encode() + entry.gz)
         os.replace(tmp, path)  # atomic: readers see the old file or the whole new one
+        self._remember((version, key, z, x, y), entry)
 
     def sweep(self, keep_version: int) -> None:
         """Delete entries of every other data version."""
+        for k in [k for k in self._mem if k[0] != keep_version]:
+            self._mem_used -= len(self._mem.pop(k).gz) + 200
         if not self.root.exists():
             return
         for child in self.root.iterdir():

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import mercantile
+from psycopg import sql
 
 from layers.base import Layer
-from tiles.sql import BUFFER, CLUSTER_CELL, EXTENT, mode_for, tile_query
+from tiles.sql import BUFFER, CELLS_PER_TILE, CLUSTER_CELL, EXTENT, mode_for, tile_query
 
 MAX_ZOOM = 22
 
@@ -34,7 +35,18 @@ def params(layer: Layer, z: int, x: int, y: int) -> dict[str, Any]:
     w, s = mercantile.lnglat(xy.left - pad, xy.bottom - pad)
     e, n = mercantile.lnglat(xy.right + pad, xy.top + pad)
     return {"w": w, "s": max(s, -85.06), "e": e, "n": min(n, 85.06), "mw": xy.left, "ms": xy.bottom,
-            "me": xy.right, "mn": xy.top, "z": z, "cell": size * CLUSTER_CELL / EXTENT, "tol": size / EXTENT}
+            "me": xy.right, "mn": xy.top, "z": z, "cell": size * CLUSTER_CELL / EXTENT, "tol": size / EXTENT,
+            "cx0": x * CELLS_PER_TILE, "cx1": (x + 1) * CELLS_PER_TILE - 1,
+            "cy0": y * CELLS_PER_TILE, "cy1": (y + 1) * CELLS_PER_TILE - 1}
+
+
+def tile_mode(conn: Any, layer: Layer, z: int, present: frozenset[str]) -> str:
+    """The layer's mode at `z`, with clusters read from the pre-aggregated cells when they can answer."""
+    mode = mode_for(layer, z)
+    if mode != "clusters" or layer.cells is None or not present <= set(layer.cells.filters):
+        return mode
+    row = conn.execute(sql.SQL("SELECT dirty, maxzoom FROM {}").format(sql.Identifier(layer.cells.state))).fetchone()
+    return "cells" if row and not row[0] and z <= row[1] else mode
 
 
 def render(conn: Any, layer: Layer, z: int, x: int, y: int, filters: dict[str, Any] | None = None) -> bytes:
@@ -44,7 +56,8 @@ def render(conn: Any, layer: Layer, z: int, x: int, y: int, filters: dict[str, A
     values = params(layer, z, x, y) | filters
     if layer.prepare:
         values |= layer.prepare(conn, filters)
-    query = tile_query(layer, mode_for(layer, z), frozenset(filters))
+    present = frozenset(filters)
+    query = tile_query(layer, tile_mode(conn, layer, z, present), present)
     row = conn.execute(query, values).fetchone()
     return bytes(row[0]) if row and row[0] else b""
 

@@ -9,6 +9,7 @@ from layers.base import Layer
 EXTENT = 4096
 BUFFER = 64  # pixels of context around point tiles, so symbols at tile edges are not cut
 CLUSTER_CELL = 32  # pixels per cluster grid cell: at most 128 x 128 clusters in a tile
+CELLS_PER_TILE = EXTENT // CLUSTER_CELL  # the 128 of migration 0006's `2 ^ (z + 7)` cells per world side
 
 
 def _props(layer: Layer) -> sql.Composable:
@@ -37,11 +38,11 @@ def tile_query(layer: Layer, mode: str, present: frozenset[str]) -> sql.Composed
 
 
 def build_query(layer: Layer, mode: str, present: frozenset[str]) -> sql.Composed:
-    """The query for one tile of `layer` in `mode` ('points', 'clusters' or 'shapes').
+    """The query for one tile of `layer` in `mode` ('points', 'clusters', 'cells' or 'shapes').
 
     Parameters: %(w)s %(s)s %(e)s %(n)s (EPSG:4326 envelope used by the index), %(mw)s %(ms)s %(me)s %(mn)s
     (the tile's EPSG:3857 bounds), %(z)s, %(cell)s (cluster cell, metres), %(tol)s (simplification, metres),
-    the filters present and whatever the layer's prepare() adds.
+    %(cx0)s..%(cy1)s (the tile's range of cluster cells), the filters present and whatever prepare() adds.
     """
     features = layer.features(present)
     env = sql.SQL("ST_MakeEnvelope(%(mw)s, %(ms)s, %(me)s, %(mn)s, 3857)")
@@ -64,6 +65,19 @@ def build_query(layer: Layer, mode: str, present: frozenset[str]) -> sql.Compose
             WHERE p.x >= %(mw)s AND p.x < %(me)s AND p.y >= %(ms)s AND p.y < %(mn)s
             GROUP BY floor((p.x - %(mw)s) / %(cell)s), floor((p.y - %(ms)s) / %(cell)s)""").format(
             env=env, extent=sql.Literal(EXTENT), aggs=sql.SQL(", ").join(aggs), features=features)
+        return _mvt(layer, inner, None)
+    if mode == "cells" and layer.cells is not None:
+        cells = layer.cells
+        where = [sql.SQL("z = %(z)s AND cx BETWEEN %(cx0)s AND %(cx1)s AND cy BETWEEN %(cy0)s AND %(cy1)s")]
+        where += [sql.SQL(cells.filters[name]) for name in sorted(present)]
+        aggs = [sql.SQL("sum(n)::int AS count")] + [
+            sql.SQL("{} AS {}").format(sql.SQL(expr), sql.Identifier(name)) for name, expr in cells.aggregates.items()]
+        inner = sql.SQL("""
+            SELECT ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(sum(sx) / sum(n), sum(sy) / sum(n)), 3857), {env}, {extent},
+                                0, false) AS geom, {aggs}
+            FROM {table} WHERE {where}
+            GROUP BY cx, cy""").format(env=env, extent=sql.Literal(EXTENT), aggs=sql.SQL(", ").join(aggs),
+                                       table=sql.Identifier(cells.table), where=sql.SQL(" AND ").join(where))
         return _mvt(layer, inner, None)
     if mode == "shapes":
         inner = sql.SQL("""

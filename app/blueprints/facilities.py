@@ -82,40 +82,43 @@ def _record(keys: tuple[str, ...], row) -> dict:
     return {k: _plain(v) for k, v in zip(keys, row, strict=True)}
 
 
-@bp.get("/facilities/<int:facility_id>")
-def facility(facility_id: int):
+def load(c, facility_id: int) -> dict | None:
     """A facility with its company, violations (newest first, with history), PRTR, public brands, data set."""
     if facility_id > MAX_ID:
-        raise NotFound(f"no facility with id {facility_id}")
-    with db.conn() as c:
-        row = c.execute(FACILITY, (facility_id,)).fetchone()
-        if row is None:
-            raise NotFound(f"no facility with id {facility_id}")
-        n, nf = len(FACILITY_KEYS), len(FLAG_KEYS)
-        body = _record(FACILITY_KEYS, row[:n])
-        flags = dict(zip(FLAG_KEYS, row[n:n + nf], strict=True))
-        company_row = row[n + nf:n + nf + len(COMPANY_KEYS)]
-        company = _record(COMPANY_KEYS, company_row) if company_row[0] is not None else None
-        dataset = _record(DATASET_KEYS, row[n + nf + len(COMPANY_KEYS):])
-        if company is not None:
-            flags["company"] = company["synthetic"]
-            company["alt_ids"] = [{"kind": k, "value": v} for k, v in c.execute(ALT_IDS, (company["id"],))]
-        violations = [_record(VIOLATION_KEYS, r) for r in c.execute(VIOLATIONS, (facility_id,))]
-        ids = [v["id"] for v in violations]
-        by_id = {v["id"]: v | {"history": [], "explanations": []} for v in violations}
-        if ids:
-            for vid, *rest in c.execute(HISTORY, (ids,)):
-                by_id[vid]["history"].append(_record(HISTORY_KEYS, rest))
-            for vid, *rest in c.execute(EXPLANATIONS, (ids,)):
-                by_id[vid]["explanations"].append(_record(EXPLANATION_KEYS, rest))
-        prtr = [_record(PRTR_KEYS, r) for r in c.execute(PRTR, (facility_id,))]
-        brands = [_record(BRAND_KEYS, r) for r in c.execute(BRANDS, (facility_id,))]
+        return None
+    row = c.execute(FACILITY, (facility_id,)).fetchone()
+    if row is None:
+        return None
+    n, nf = len(FACILITY_KEYS), len(FLAG_KEYS)
+    body = _record(FACILITY_KEYS, row[:n])
+    flags = dict(zip(FLAG_KEYS, row[n:n + nf], strict=True))
+    company_row = row[n + nf:n + nf + len(COMPANY_KEYS)]
+    company = _record(COMPANY_KEYS, company_row) if company_row[0] is not None else None
+    dataset = _record(DATASET_KEYS, row[n + nf + len(COMPANY_KEYS):])
+    if company is not None:
+        flags["company"] = company["synthetic"]
+        company["alt_ids"] = [{"kind": k, "value": v} for k, v in c.execute(ALT_IDS, (company["id"],))]
+    violations = [_record(VIOLATION_KEYS, r) for r in c.execute(VIOLATIONS, (facility_id,))]
+    ids = [v["id"] for v in violations]
+    by_id = {v["id"]: v | {"history": [], "explanations": []} for v in violations}
+    if ids:
+        for vid, *rest in c.execute(HISTORY, (ids,)):
+            by_id[vid]["history"].append(_record(HISTORY_KEYS, rest))
+        for vid, *rest in c.execute(EXPLANATIONS, (ids,)):
+            by_id[vid]["explanations"].append(_record(EXPLANATION_KEYS, rest))
+    prtr = [_record(PRTR_KEYS, r) for r in c.execute(PRTR, (facility_id,))]
+    brands = [_record(BRAND_KEYS, r) for r in c.execute(BRANDS, (facility_id,))]
     body["synthetic"] = any(flags.values())
     body["synthetic_flags"] = flags
-    return jsonify(body | {
-        "company": company,
-        "violations": list(by_id.values()),
-        "prtr": prtr,
-        "brands": brands,
-        "dataset": dataset,
-    })
+    return body | {"company": company, "violations": list(by_id.values()), "prtr": prtr, "brands": brands,
+                   "dataset": dataset}
+
+
+@bp.get("/facilities/<int:facility_id>")
+def facility(facility_id: int):
+    """One facility in full (see `load`)."""
+    with db.conn() as c:
+        body = load(c, facility_id)
+    if body is None:
+        raise NotFound(f"no facility with id {facility_id}")
+    return jsonify(body)

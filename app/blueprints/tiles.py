@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from app import db
 from app.errors import BadRequest, NotFound
-from data.catalog import DATASETS
+from data.catalog import attribution
 from layers.registry import LAYERS
 from tiles.service import TileRequestError, TileService, parse_layers, parse_request
 
@@ -49,16 +49,6 @@ def tile(spec: str, z: str, x: str, y: str):
     if gzip_ok:
         return Response(entry.gz, mimetype=MVT, headers={**headers, "Content-Encoding": "gzip"})
     return Response(entry.raw(), mimetype=MVT, headers=headers)
-
-
-def attribution(dataset_ids) -> str:
-    """Attribution line from the data sets' licences."""
-    parts = []
-    for ds_id in dataset_ids:
-        ds = DATASETS[ds_id]
-        label = "synthetic demo data (not real)" if ds.synthetic else f"{ds.title} ({ds.licence})"
-        parts.append(label)
-    return "; ".join(parts)
 
 
 def tilejson(spec: str) -> dict:

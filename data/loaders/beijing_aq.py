@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import psycopg
 
@@ -11,6 +11,7 @@ from data.catalog import DATASETS
 from data.loaders import LoadResult
 from data.monitoring import compute_hourly_aqi
 from data.partitions import ensure_month_partitions
+from data.rollups import refresh_daily
 from data.staging import ewkt_point, register_dataset, upsert
 
 DS = DATASETS["beijing-multisite-aq"]
@@ -61,8 +62,8 @@ def load(conn: psycopg.Connection) -> LoadResult:
     assert DS.path
     stations = load_stations(conn)
     result.written["stations"] = len(stations)
-    ensure_month_partitions(conn, "air_readings", datetime(2013, 2, 28, tzinfo=timezone.utc),
-                            datetime(2017, 2, 28, tzinfo=timezone.utc))
+    ensure_month_partitions(conn, "air_readings", datetime(2013, 2, 28, tzinfo=UTC),
+                            datetime(2017, 2, 28, tzinfo=UTC))
     total = 0
     for path in sorted(DS.path.glob("PRSA_Data_*.csv")):
         sid = stations[path.name.split("_")[2]]
@@ -76,4 +77,5 @@ def load(conn: psycopg.Connection) -> LoadResult:
                 total += 1
     result.written["air_readings"] = total
     result.written["air_aqi_hourly"] = compute_hourly_aqi(conn)
+    result.written["air_daily"] = refresh_daily(conn, stations=list(stations.values()))  # set-based, seconds
     return result

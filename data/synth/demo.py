@@ -3,7 +3,7 @@ explanations, key-monitored flags, PRTR disclosures and water stations. All flag
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 
@@ -20,13 +20,18 @@ HEAVY = ("power_coal", "cement", "steel", "chemicals", "textiles", "paper", "met
 START, END = date(2014, 1, 1), date(2025, 10, 31)
 
 
+# Only the bundled real data sets are decorated: uploads (brands' lists, user files) never get synthetic names.
+DECORATED = ("gppd-china", "sfi-cement-steel", "osh-fixture-lists")
+
+
 def _facilities(conn: psycopg.Connection) -> list[tuple]:
-    """Real facilities with their nearest place's Chinese name."""
+    """The bundled real facilities with their nearest place's Chinese name."""
     return conn.execute("""
         SELECT f.id, f.ext_id, f.industry, f.area_code,
                coalesce((SELECT regexp_replace(p.name_zh, '市$', '') FROM places p WHERE p.name_zh IS NOT NULL
                          ORDER BY p.geom <-> f.geom LIMIT 1), '中国')
-        FROM facilities f WHERE NOT f.synthetic AND f.area_code IS NOT NULL ORDER BY f.id""").fetchall()
+        FROM facilities f WHERE f.dataset_id = ANY(%s) AND NOT f.synthetic AND f.area_code IS NOT NULL
+        ORDER BY f.id""", (list(DECORATED),)).fetchall()
 
 
 def _companies(conn: psycopg.Connection, facs: list[tuple], result: LoadResult) -> None:
@@ -92,7 +97,7 @@ def _violations(conn: psycopg.Connection, facs: list[tuple], result: LoadResult)
         if step == "explained":
             for vext, vid in new.items():
                 if targets.get(vext) in reached_by:
-                    explanations.append((vid, datetime(2025, 11, 1, tzinfo=timezone.utc),
+                    explanations.append((vid, datetime(2025, 11, 1, tzinfo=UTC),
                                          "企业已提交整改说明（合成示例）。", "已完成整改并通过现场核查（合成示例）。",
                                          DS.id, True))
     with conn.cursor() as cur:

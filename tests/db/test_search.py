@@ -73,6 +73,117 @@ def test_like_wildcards_in_the_query_are_literal(client):
     assert _search(client, q="_")["results"] == []
 
 
+# (name_zh, name_en, violation_count): names found nowhere in the bundled data.
+RANKED = [
+    ("鹦鹉", "Nautilo", 0),                              # equal to the query
+    ("鹦鹉螺化工有限公司", "Nautilo Chemicals", 1),      # starts with it
+    ("鹦鹉螺热电有限公司", "Nautilo Power", 4),
+    ("北方鹦鹉水泥有限公司", "North Nautilo Cement", 9),  # contains it
+    ("南方鹦鹉纸业有限公司", "South Nautilo Paper", 2),
+]
+
+
+@pytest.fixture()
+def ranked(conn):
+    """The RANKED facilities, committed (the app reads through its own pool), removed afterwards."""
+    ids = []
+    try:
+        for i, (zh, en, n) in enumerate(RANKED):
+            ids.append(conn.execute(
+                "INSERT INTO facilities (dataset_id, ext_id, name_zh, name_en, industry, violation_count, "
+                "geom) VALUES ('synthetic-demo', %s, %s, %s, 'chemicals', %s, "
+                "ST_SetSRID(ST_MakePoint(116.4, 39.9), 4326)) RETURNING id",
+                (f"search-rank-test-{i}", zh, en, n)).fetchone()[0])
+        conn.commit()
+        yield dict(zip((r[0] for r in RANKED), ids, strict=True))
+    finally:
+        conn.rollback()
+        conn.execute("DELETE FROM facilities WHERE dataset_id = 'synthetic-demo' "
+                     "AND ext_id LIKE 'search-rank-test-%'")
+        conn.commit()
+
+
+def _names(client, q, **args):
+    return [r["name_zh"] for r in _search(client, q=q, **args)["results"]]
+
+
+def test_rank_equal_then_prefix_then_substring_then_violations(client, ranked):
+    # Ranks first, whatever the violation counts; within a rank more violations first.
+    assert _names(client, "鹦鹉") == ["鹦鹉", "鹦鹉螺热电有限公司", "鹦鹉螺化工有限公司",
+                                     "北方鹦鹉水泥有限公司", "南方鹦鹉纸业有限公司"]
+    assert _names(client, "鹦鹉", limit=2) == ["鹦鹉", "鹦鹉螺热电有限公司"]
+    # The same ranks on the English name, case-insensitive.
+    assert _names(client, "NAUTILO") == _names(client, "鹦鹉")
+
+
+def test_one_character_query(client, ranked):
+    # No name is the character or starts with it: one rank, by violation count.
+    assert _names(client, "鹉") == ["北方鹦鹉水泥有限公司", "鹦鹉螺热电有限公司", "南方鹦鹉纸业有限公司",
+                                   "鹦鹉螺化工有限公司", "鹦鹉"]
+    results = _search(client, q="水", limit=100)["results"]
+    assert len(results) == 100 and all("水" in r["name_zh"] for r in results)
+
+
+def test_two_character_query_finds_every_holder(client, conn, ranked):
+    assert sorted(r["id"] for r in _search(client, q="鹦鹉", limit=100)["results"]) == sorted(ranked.values())
+    assert _names(client, "螺热") == ["鹦鹉螺热电有限公司"]  # a pair of characters inside a name
+    assert _names(client, "鹉鹦") == []  # both characters, not that pair
+    # A two-character part of real names: everything found holds it, nothing holding it is missed.
+    word = conn.execute("SELECT substr(name_zh, 3, 2) FROM facilities WHERE length(name_zh) > 6 "
+                        "ORDER BY id LIMIT 1").fetchone()[0]
+    expected = {r[0] for r in conn.execute("SELECT id FROM facilities WHERE strpos(name_zh, %s) > 0",
+                                           (word,))}
+    found = {r["id"] for r in _search(client, q=word, limit=100)["results"]}
+    assert found <= expected and len(found) == min(len(expected), 100)
+
+
+@pytest.mark.parametrize("scan", [True, False])
+def test_index_and_walk_give_the_same_ranking(client, conn, ranked, monkeypatch, scan):
+    """Whichever way the contains rank is read, a query with at most CAP matches per rank ranks the same."""
+    from app.blueprints import search
+
+    queries = ["鹦鹉", "鹉", "nautilo", "钢铁", "Steel"]
+    before = {q: _search(client, q=q, limit=100)["results"] for q in queries}
+    monkeypatch.setattr(search, "_scan_is_cheaper", lambda *args: scan)
+    for q in queries:
+        n = conn.execute("SELECT count(*) FROM facilities WHERE strpos(name_zh, %s) > 0 "
+                         "OR strpos(lower(name_en), lower(%s)) > 0", (q, q)).fetchone()[0]
+        if n <= search.CAP:
+            assert _search(client, q=q, limit=100)["results"] == before[q], q
+
+
+def test_rarest_grams_are_asked_of_the_index():
+    from app.blueprints.search import GramStats
+
+    stats = GramStats()
+    stats.freqs = {"有限": 0.9, "限公": 0.9, "公司": 0.9, "热电": 0.05, "电有": 0.2, "水泥": 0.005}
+    stats.floor = 0.001
+    assert stats.rarest(["热电", "电有", "有限"]) == ["热电"]
+    assert stats.rarest(["水泥", "泥有", "有限"]) == ["泥有", "水泥"]  # unknown grams are the rarest
+    assert stats.rarest(["水"]) == ["水"]
+
+
+def test_short_latin_query_matches_the_start_of_english_names(client):
+    results = _search(client, q="Na", limit=100)["results"]
+    assert results
+    assert all((r["name_en"] or "").lower().startswith("na") or "Na" in (r["name_zh"] or "") for r in results)
+
+
+def test_name_grams_holds_characters_and_pairs(conn):
+    grams = conn.execute("SELECT name_grams('水泥厂'), name_grams(''), name_grams(NULL)").fetchone()
+    assert sorted(grams[0]) == sorted(["水", "泥", "厂", "水泥", "泥厂"])
+    assert grams[1] == [] and grams[2] is None
+
+
+def test_gram_index_answers_one_and_two_character_queries(conn):
+    conn.execute("SET enable_seqscan = off")
+    for grams, q in ((["水泥"], "水泥"), (["水"], "水")):
+        plan = "\n".join(r[0] for r in conn.execute(
+            "EXPLAIN SELECT id FROM facilities WHERE strpos(name_zh, %s) > 0 AND name_grams(name_zh) @> %s",
+            (q, grams)))
+        assert "facilities_name_zh_grams" in plan
+
+
 def test_search_by_uscc_returns_its_facility_first(client, conn):
     code, company_id = conn.execute(
         "SELECT c.uscc, c.id FROM companies c WHERE c.uscc IS NOT NULL "

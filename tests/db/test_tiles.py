@@ -219,3 +219,58 @@ def test_new_violation_shows_in_the_next_tile(client, conn, tmp_path):
     while count_in_tile() != n + 1 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert count_in_tile() == n + 1
+    # The low-zoom clusters (pre-aggregated cells) count it too.
+    z3 = mercantile.tile(lon, lat, 3)
+    assert sum(f["properties"]["violation_count"] for f in features(client, "factories", 3, z3.x, z3.y)) == scalar(
+        conn, """SELECT sum(violation_count) FROM facilities WHERE geom && ST_Transform(ST_MakeEnvelope(%s, %s, %s, %s,
+                 3857), 4326)""", *mercantile.xy_bounds(z3))
+
+
+def _clusters(conn, z, x, y, mode, filters=None):
+    """Cluster features of one factories tile rendered with the given mode's SQL."""
+    from tiles.render import params
+    from tiles.sql import build_query
+
+    layer = LAYERS.get("factories")
+    filters = filters or {}
+    row = conn.execute(build_query(layer, mode, frozenset(filters)), params(layer, z, x, y) | filters).fetchone()
+    data = bytes(row[0]) if row and row[0] else b""
+    feats = mapbox_vector_tile.decode(data).get("factories", {"features": []})["features"] if data else []
+    return sorted((tuple(sorted(f["properties"].items())), tuple(f["geometry"]["coordinates"])) for f in feats)
+
+
+@pytest.mark.parametrize("filters,where", [({}, "true"), ({"status": ["open", "explained"]}, "worst_status = 'open'"),
+                                           ({"key_monitored": True}, "key_monitored")])
+def test_pre_aggregated_cells_equal_the_live_clusters(conn, filters, where):
+    lon, lat = conn.execute(f"SELECT ST_X(geom), ST_Y(geom) FROM facilities WHERE {where} ORDER BY id LIMIT 1").fetchone()
+    for z in range(0, LAYERS.get("factories").cluster_below):
+        t = mercantile.tile(lon, lat, z)
+        live = _clusters(conn, t.z, t.x, t.y, "clusters", filters)
+        cells = _clusters(conn, t.z, t.x, t.y, "cells", filters)
+        assert live and [p for p, _ in cells] == [p for p, _ in live], (z, filters)
+        # Positions may differ by a unit where a mean falls on a pixel boundary (sums added in another order).
+        for (_, a), (_, b) in zip(cells, live, strict=True):
+            assert abs(a[0] - b[0]) <= 1 and abs(a[1] - b[1]) <= 1
+
+
+def test_cells_are_used_while_clean_and_cover_every_facility_once(conn):
+    from tiles.render import tile_mode
+
+    layer = LAYERS.get("factories")
+    assert tile_mode(conn, layer, 3, frozenset()) == "cells"
+    assert tile_mode(conn, layer, 3, frozenset({"status"})) == "cells"
+    assert tile_mode(conn, layer, 3, frozenset({"industry"})) == "clusters"
+    assert tile_mode(conn, layer, 3, frozenset({"since"})) == "clusters"
+    assert tile_mode(conn, layer, layer.cluster_below, frozenset()) == "points"
+    total = scalar(conn, "SELECT count(*) FROM facilities")
+    for z in (4, layer.cluster_below - 1):
+        assert scalar(conn, "SELECT sum(n) FROM facility_cells WHERE z = %s", z) == total
+    # Every facility is in exactly one z4 tile: the tiles' clusters add up to the whole layer.
+    assert sum(c for (_, c) in conn.execute(
+        "SELECT cx / 128 * 16 + cy / 128, sum(n) FROM facility_cells WHERE z = 4 GROUP BY 1").fetchall()) == total
+    conn.execute("UPDATE facilities SET key_monitored = key_monitored WHERE id = (SELECT min(id) FROM facilities)")
+    assert tile_mode(conn, layer, 3, frozenset()) == "clusters"  # dirty until the data version is bumped
+    from data.staging import bump_data_version
+
+    bump_data_version(conn)
+    assert tile_mode(conn, layer, 3, frozenset()) == "cells"

@@ -1,0 +1,190 @@
+"""Sign in and out, invitations, the admin page (brands, invitations, users), a user's API tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, request, url_for
+
+from app import accounts, auth, db
+from app.blueprints.pages import page
+
+bp = Blueprint("accounts", __name__)
+auth.protect(bp)
+
+
+def _home(user: accounts.User) -> str:
+    if user.is_admin:
+        return url_for("accounts.admin")
+    return url_for("brands.brand_page", slug=user.brand_slug)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The sign-in form; 5 failures for one address from one IP within 15 minutes answer 429."""
+    nxt = request.values.get("next", "")
+    if request.method == "GET":
+        user = auth.current_user()
+        if user is not None:
+            return redirect(auth.safe_next(nxt) if nxt else _home(user))
+        return page("login.html", next=nxt)
+    email = request.form.get("email", "")
+    try:
+        with db.conn() as c:
+            user = accounts.authenticate(c, email, request.form.get("password", ""),
+                                         request.remote_addr or "")
+    except accounts.RateLimited as exc:
+        resp = page("login.html", 429, next=nxt, email=email, error_key="too_many_logins")
+        resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
+    if user is None:
+        return page("login.html", 401, next=nxt, email=email, error_key="login_failed")
+    auth.log_in(user)
+    return redirect(auth.safe_next(nxt) if nxt else _home(user))
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    """GET asks (a link cannot sign anyone out), POST with the CSRF token signs out."""
+    if request.method == "GET":
+        if auth.current_user() is None:
+            return redirect(url_for("brands.supply_chain"))
+        return page("message.html", heading_key="logout", message="", logout_form=True)
+    auth.log_out()
+    return redirect(url_for("brands.supply_chain"))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    """Accept an invitation: choose a name and password, then signed in."""
+    with db.conn() as c:
+        inv = accounts.open_invitation(c, token)
+    if inv is None:
+        return page("message.html", 404, heading_key="invite_invalid", message="")
+    if request.method == "GET":
+        return page("invite.html", inv=inv)
+    if request.form.get("password") != request.form.get("password2"):
+        return page("invite.html", 400, inv=inv, error="passwords_differ")
+    try:
+        with db.conn() as c:
+            user = accounts.accept_invitation(c, token, request.form.get("name", ""),
+                                              request.form.get("password", ""))
+    except accounts.AccountError as exc:
+        return page("invite.html", 400, inv=inv, error_text=str(exc))
+    auth.log_in(user)
+    return redirect(_home(user))
+
+
+@bp.get("/admin")
+@auth.require_admin
+def admin():
+    """Brands (with their public and private supplier counts), invitations and users."""
+    with db.conn() as c:
+        brands = c.execute("""
+            SELECT b.id, b.slug, b.name_zh, b.name_en, b.logo_png IS NOT NULL,
+                   count(DISTINCT l.facility_id) FILTER (WHERE l.active AND l.is_public),
+                   count(DISTINCT l.facility_id) FILTER (WHERE l.active AND NOT l.is_public),
+                   (SELECT count(*) FROM users u WHERE u.brand_id = b.id)
+            FROM brands b LEFT JOIN brand_facility_links l ON l.brand_id = b.id
+            GROUP BY b.id ORDER BY b.slug""").fetchall()
+        invitations = accounts.list_invitations(c)
+        users = accounts.list_users(c)
+    keys = ("id", "slug", "name_zh", "name_en", "has_logo", "public", "private", "users")
+    return page("admin.html", brands=[dict(zip(keys, r, strict=True)) for r in brands],
+                invitations=invitations, users=users)
+
+
+@bp.post("/admin/brands")
+@auth.require_admin
+def create_brand():
+    try:
+        with db.conn() as c:
+            accounts.create_brand(c, request.form.get("slug", ""), request.form.get("name_en", ""),
+                                  request.form.get("name_zh"))
+    except accounts.AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(request.form.get("slug", "").strip().lower(), "brand_created")
+    return redirect(url_for("accounts.admin"))
+
+
+@bp.post("/admin/invitations")
+@auth.require_admin
+def create_invitation():
+    """A new invitation; its link is shown to the admin once (nothing is e-mailed)."""
+    role = request.form.get("role", "brand")
+    slug = request.form.get("brand", "")
+    try:
+        with db.conn() as c:
+            brand_id = None
+            if role == "brand":
+                row = c.execute("SELECT id FROM brands WHERE slug = %s", (slug,)).fetchone()
+                if row is None:
+                    raise accounts.AccountError("choose the brand the user belongs to")
+                brand_id = row[0]
+            _, token = accounts.invite(c, request.form.get("email", ""), role, brand_id,
+                                       auth.signed_in_user().id)
+    except accounts.AccountError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("accounts.admin"))
+    flash(url_for("accounts.invitation", token=token, _external=True), "invite_link")
+    return redirect(url_for("accounts.admin"))
+
+
+@bp.post("/admin/invitations/<int:invitation_id>/revoke")
+@auth.require_admin
+def revoke_invitation(invitation_id: int):
+    with db.conn() as c:
+        accounts.revoke_invitation(c, invitation_id)
+    return redirect(url_for("accounts.admin"))
+
+
+@bp.post("/admin/users/<int:user_id>/disabled")
+@auth.require_admin
+def set_disabled(user_id: int):
+    if user_id == auth.signed_in_user().id:
+        flash("you cannot disable yourself", "error")
+        return redirect(url_for("accounts.admin"))
+    with db.conn() as c:
+        accounts.set_disabled(c, user_id, request.form.get("disabled") == "true")
+    return redirect(url_for("accounts.admin"))
+
+
+@bp.get("/account")
+@auth.require_user
+def account():
+    """The signed-in user's API tokens."""
+    user = auth.signed_in_user()
+    with db.conn() as c:
+        tokens = accounts.list_tokens(c, user.id)
+    return page("account.html", tokens=tokens)
+
+
+@bp.post("/account/tokens")
+@auth.require_user
+def create_token():
+    user = auth.signed_in_user()
+    if user.via_token:
+        return auth.forbidden("API tokens are created from a signed-in browser session")
+    try:
+        with db.conn() as c:
+            _, secret = accounts.create_token(c, user.id, request.form.get("label", ""))
+    except accounts.AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(secret, "new_token")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@auth.require_user
+def revoke_token(token_id: int):
+    with db.conn() as c:
+        accounts.revoke_token(c, auth.signed_in_user().id, token_id)
+    return redirect(url_for("accounts.account"))
+
+
+@bp.get("/api/me")
+@auth.require_user
+def me():
+    """Who the session or token belongs to."""
+    u = auth.signed_in_user()
+    return jsonify({"id": u.id, "email": u.email, "name": u.name, "role": u.role, "brand": u.brand_slug})

@@ -1,0 +1,398 @@
+"""OGC API - Features - Part 1: Core, with the GeoJSON and OpenAPI 3.0 conformance classes.
+
+Collections are the registry's exportable layers (points and polygons; not the mixed basemap). Items come
+from the same SQL as exports and tiles, so private supplier links can never appear. Paging is keyset-based
+(`after` = the last feature id of the page, in the `next` link), in feature-id order. CRS84 only."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import Blueprint, Response, request
+from psycopg import sql
+
+from app import db
+from app.errors import BadRequest, NotFound
+from data.catalog import attribution
+from geo.export import selection, writers
+from geo.export.selection import SelectionError, Source
+from layers.base import Layer
+
+bp = Blueprint("ogc", __name__, url_prefix="/ogc")
+CORS = {"Access-Control-Allow-Origin": "*"}
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+GEOJSON = "application/geo+json"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+ITEMS_PARAMS = ("limit", "bbox", "bbox-crs", "datetime", "after", "f")
+
+
+def _base() -> str:
+    return request.url_root.rstrip("/") + "/ogc"
+
+
+def _json(body: Any, media: str = "application/json") -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), content_type=media, headers=CORS)
+
+
+def _check_f(allowed: tuple[str, ...] = ("json",)) -> None:
+    f = request.args.get("f")
+    if f is not None and f not in allowed:
+        raise BadRequest(f"f must be one of {', '.join(allowed)} (this API speaks JSON and GeoJSON only)")
+
+
+def _no_params(allowed: tuple[str, ...] = ("f",)) -> None:
+    extra = sorted(set(request.args) - set(allowed))
+    if extra:
+        raise BadRequest(f"unknown query parameter {extra[0]!r}")
+
+
+def _layer(collection_id: str) -> Layer:
+    try:
+        return selection.get_layer(collection_id)
+    except SelectionError:
+        raise NotFound(f"no collection {collection_id!r}; collections: "
+                       f"{', '.join(la.id for la in selection.exportable())}") from None
+
+
+@bp.get("")
+@bp.get("/")
+def landing():
+    _check_f()
+    _no_params()
+    b = _base()
+    return _json({
+        "title": "Blue Map (open): OGC API - Features",
+        "description": "Polluting facilities and their violation records, air and water monitoring stations, "
+                       "province CO2 and brands' public suppliers in China, with their sources and licences.",
+        "attribution": attribution(d for la in selection.exportable() for d in la.datasets),
+        "links": [
+            {"href": f"{b}?f=json", "rel": "self", "type": "application/json", "title": "This document"},
+            {"href": f"{b}/api", "rel": "service-desc", "type": OPENAPI, "title": "The API definition"},
+            {"href": f"{b}/conformance", "rel": "conformance", "type": "application/json",
+             "title": "Conformance classes"},
+            {"href": f"{b}/collections", "rel": "data", "type": "application/json", "title": "Collections"},
+        ],
+    })
+
+
+@bp.get("/conformance")
+def conformance():
+    _check_f()
+    _no_params()
+    return _json({"conformsTo": CONFORMANCE})
+
+
+def _temporal(layer: Layer) -> bool:
+    since, until = selection.date_filters(layer)
+    return bool(since or until)
+
+
+def collection_doc(layer: Layer) -> dict[str, Any]:
+    b = _base()
+    doc: dict[str, Any] = {
+        "id": layer.id, "title": layer.title, "description": layer.description, "itemType": "feature",
+        "attribution": attribution(layer.datasets),
+        "links": [
+            {"href": f"{b}/collections/{layer.id}", "rel": "self", "type": "application/json",
+             "title": layer.title},
+            {"href": f"{b}/collections/{layer.id}/items", "rel": "items", "type": GEOJSON,
+             "title": f"{layer.title} (GeoJSON)"},
+            {"href": request.url_root.rstrip("/") + f"/exports/{layer.id}.gpkg", "rel": "enclosure",
+             "type": "application/geopackage+sqlite3", "title": "Download as GeoPackage"},
+        ],
+        "extent": {"spatial": {"bbox": [list(layer.bounds)], "crs": CRS84}},
+        "crs": [CRS84], "storageCrs": CRS84,
+    }
+    if _temporal(layer):
+        doc["extent"]["temporal"] = {"interval": [[None, None]],
+                                     "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
+    return doc
+
+
+@bp.get("/collections")
+def collections():
+    _check_f()
+    _no_params()
+    b = _base()
+    return _json({"links": [{"href": f"{b}/collections", "rel": "self", "type": "application/json",
+                             "title": "Collections"}],
+                  "collections": [collection_doc(la) for la in selection.exportable()]})
+
+
+@bp.get("/collections/<collection_id>")
+def collection(collection_id: str):
+    _check_f()
+    _no_params()
+    return _json(collection_doc(_layer(collection_id)))
+
+
+def _date(raw: str, end: bool) -> date | None:
+    raw = raw.strip()
+    if raw in ("", ".."):
+        return None
+    try:
+        if "T" in raw:
+            return datetime.fromisoformat(raw.replace("Z", "+00:00")).astimezone(UTC).date()
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(f"datetime must be an RFC 3339 date or date-time, or an interval a/b with .. for "
+                         f"open ends; got {raw!r}") from None
+
+
+def _datetime_filters(layer: Layer, raw: str) -> dict[str, str]:
+    since, until = selection.date_filters(layer)
+    if not (since or until):
+        raise BadRequest(f"collection {layer.id!r} has no temporal property: datetime does not apply")
+    if "/" in raw:
+        a, b = raw.split("/", 1)
+        start, end = _date(a, False), _date(b, True)
+        if start is None and end is None:
+            return {}
+    else:
+        start = end = _date(raw, False)
+    out = {}
+    if start and since:
+        out[since] = start.isoformat()
+    if end and until:
+        out[until] = end.isoformat()
+    return out
+
+
+def _key_value(layer: Layer, raw: str) -> int | str:
+    if layer.feature_id:
+        if not re.fullmatch(r"-?\d{1,18}", raw):
+            raise NotFound(f"no feature {raw!r} in {layer.id}: feature ids are integers")
+        return int(raw)
+    return raw
+
+
+def _items_source(conn: Any, layer: Layer, args: dict[str, str]) -> tuple[Source, selection.Selection]:
+    filters = {k: v for k, v in args.items() if k not in ITEMS_PARAMS}
+    if "datetime" in args:
+        clash = set(filters) & set(selection.date_filters(layer))
+        if clash:
+            raise BadRequest(f"give either datetime or {', '.join(sorted(clash))}, not both")
+        filters |= _datetime_filters(layer, args["datetime"])
+    if "bbox-crs" in args and args["bbox-crs"] != CRS84:
+        raise BadRequest(f"bbox-crs: only {CRS84} is supported")
+    for spatial in ("polygon", "area"):
+        if spatial in filters:
+            raise BadRequest(f"unknown query parameter {spatial!r} "
+                             "(use /exports for polygon and area filters)")
+    try:
+        sel = selection.parse(layer.id, filters)
+        if "bbox" in args:
+            bbox = selection.parse_bbox(args["bbox"], True)
+            sel = selection.Selection(sel.layer, sel.filters, sel.raw, bbox)
+        return selection.source(conn, sel), sel
+    except SelectionError as exc:
+        raise BadRequest(exc.reason) from None
+
+
+def _paged(src: Source, key: str, after: bool) -> Source:
+    q = sql.SQL("SELECT * FROM ({src}) AS p {where} ORDER BY p.{key} LIMIT %(limit)s").format(
+        src=src.query, key=sql.Identifier(key),
+        where=sql.SQL("WHERE p.{} > %(after)s").format(sql.Identifier(key)) if after else sql.SQL(""))
+    return Source(src.selection, q, src.params, src.columns)
+
+
+@bp.get("/collections/<collection_id>/items")
+def items(collection_id: str):
+    layer = _layer(collection_id)
+    _check_f(("json", "geojson"))
+    args = request.args.to_dict()
+    raw_limit = args.get("limit", str(DEFAULT_LIMIT))
+    if not re.fullmatch(r"\d{1,9}", raw_limit) or not 1 <= int(raw_limit) <= MAX_LIMIT:
+        raise BadRequest(f"limit must be an integer from 1 to {MAX_LIMIT}; got {raw_limit!r}")
+    limit = int(raw_limit)
+    key = selection.key_column(layer)
+    after = args.get("after")
+    with db.conn() as c:
+        src, _sel = _items_source(c, layer, args)
+        paged = _paged(src, key, after is not None)
+        params = src.params | {"limit": limit + 1}
+        if after is not None:
+            try:
+                params["after"] = _key_value(layer, after)
+            except NotFound:
+                raise BadRequest(f"after must be a feature id of {layer.id}") from None
+        # Feature text from the exports' GeoJSON serialiser, in key order.
+        rows = c.execute(writers.geojson_query(paged), params).fetchall()
+        matched = selection.count(c, src) if after is None else None
+    more = len(rows) > limit
+    rows = rows[:limit]
+    b = _base()
+    self_args = "&".join(f"{k}={_quote(v)}" for k, v in args.items())
+    links = [{"href": f"{b}/collections/{layer.id}/items" + (f"?{self_args}" if self_args else ""),
+              "rel": "self", "type": GEOJSON, "title": "This page"},
+             {"href": f"{b}/collections/{layer.id}", "rel": "collection", "type": "application/json",
+              "title": layer.title}]
+    if more:
+        last = json.loads(rows[limit - 1][0])["id"]
+        nxt = {k: v for k, v in args.items() if k != "after"} | {"after": str(last), "limit": str(limit)}
+        links.append({"href": f"{b}/collections/{layer.id}/items?" + "&".join(f"{k}={_quote(v)}"
+                                                                               for k, v in nxt.items()),
+                      "rel": "next", "type": GEOJSON, "title": "Next page"})
+    head: dict[str, Any] = {"type": "FeatureCollection",
+                            "timeStamp": _now(),
+                            "numberReturned": len(rows)}
+    if matched is not None:
+        head["numberMatched"] = matched
+    head["links"] = links
+    body = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + ",".join(r[0] for r in rows) + "]}"
+    return Response(body, content_type=GEOJSON, headers=CORS)
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _quote(v: str) -> str:
+    from urllib.parse import quote
+
+    return quote(str(v), safe=",:/.")
+
+
+@bp.get("/collections/<collection_id>/items/<fid>")
+def item(collection_id: str, fid: str):
+    layer = _layer(collection_id)
+    _check_f(("json", "geojson"))
+    _no_params()
+    key = selection.key_column(layer)
+    value = _key_value(layer, fid)
+    with db.conn() as c:
+        src, _ = _items_source(c, layer, {})
+        one = Source(src.selection, sql.SQL("SELECT * FROM ({}) AS p WHERE p.{} = %(fid)s").format(
+            src.query, sql.Identifier(key)), src.params, src.columns)
+        row = c.execute(writers.geojson_query(one), src.params | {"fid": value}).fetchone()
+    if not row:
+        raise NotFound(f"no feature {fid!r} in {layer.id}")
+    feature = json.loads(row[0])
+    b = _base()
+    feature["links"] = [
+        {"href": f"{b}/collections/{layer.id}/items/{fid}", "rel": "self", "type": GEOJSON,
+         "title": "This feature"},
+        {"href": f"{b}/collections/{layer.id}", "rel": "collection", "type": "application/json",
+         "title": layer.title}]
+    return _json(feature, GEOJSON)
+
+
+# ------------------------------------------------------------------------------------------ OpenAPI 3.0
+
+def _filter_schema(f) -> dict[str, Any]:
+    if f.kind == "enum":
+        return {"type": "string", "enum": list(f.choices)}
+    if f.kind == "enum_list":
+        return {"type": "string", "description": "comma-separated: " + ", ".join(f.choices)}
+    if f.kind == "date":
+        return {"type": "string", "format": "date"}
+    if f.kind == "bool":
+        return {"type": "boolean"}
+    if f.kind == "int":
+        return {"type": "integer"}
+    return {"type": "string", "maxLength": 200}
+
+
+def openapi() -> dict[str, Any]:
+    """The API definition, generated from the layer registry."""
+    text = {"type": "string"}
+    fc = {"$ref": "#/components/schemas/featureCollectionGeoJSON"}
+    err = {"description": "A JSON error with a reason", "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/exception"}}}}
+    common: dict[str, Any] = {
+        "limit": {"name": "limit", "in": "query", "required": False, "style": "form", "explode": False,
+                  "description": f"Features per page (at most {MAX_LIMIT})",
+                  "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                             "default": DEFAULT_LIMIT}},
+        "bbox": {"name": "bbox", "in": "query", "required": False, "style": "form", "explode": False,
+                 "description": "w,s,e,n in CRS84 degrees",
+                 "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}},
+        "datetime": {"name": "datetime", "in": "query", "required": False, "style": "form",
+                     "explode": False, "schema": text,
+                     "description": "Date or interval (a/b, .. for open ends) of violation records"},
+    }
+    paths: dict[str, Any] = {
+        "/": {"get": {"summary": "Landing page", "operationId": "getLandingPage",
+                      "responses": {"200": {"description": "Links to the API", "content": {
+                          "application/json": {"schema": {"type": "object"}}}}}}},
+        "/conformance": {"get": {"summary": "Conformance classes", "operationId": "getConformance",
+                                 "responses": {"200": {"description": "conformsTo", "content": {
+                                     "application/json": {"schema": {"type": "object"}}}}}}},
+        "/collections": {"get": {"summary": "Collections", "operationId": "getCollections",
+                                 "responses": {"200": {"description": "The feature collections", "content": {
+                                     "application/json": {"schema": {"type": "object"}}}}}}},
+    }
+    cid = {"name": "collectionId", "in": "path", "required": True,
+           "schema": {"type": "string", "enum": [la.id for la in selection.exportable()]}}
+    paths["/collections/{collectionId}/items"] = {"get": {
+        "summary": "Features of a collection (each collection's own path lists its filters)",
+        "operationId": "getFeatures", "parameters": [cid, dict(common["limit"]), dict(common["bbox"])],
+        "responses": {"200": {"description": "Features", "content": {GEOJSON: {"schema": fc}}}, "400": err,
+                      "404": err}}}
+    for la in selection.exportable():
+        # Inlined rather than $ref: GDAL reads the limit's maximum and default here for its page size.
+        params: list[dict[str, Any]] = [
+            dict(common["limit"]), dict(common["bbox"]),
+            {"name": "after", "in": "query", "required": False, "schema": text,
+             "description": "Paging: features after this id (the next link carries it)"}]
+        if _temporal(la):
+            params.append(dict(common["datetime"]))
+        params += [{"name": f.name, "in": "query", "required": False, "description": f.description,
+                    "schema": _filter_schema(f), "style": "form", "explode": False} for f in la.filters]
+        paths[f"/collections/{la.id}"] = {"get": {
+            "summary": f"{la.title}: description", "operationId": f"describe_{la.id}",
+            "responses": {"200": {"description": "The collection", "content": {"application/json": {
+                "schema": {"type": "object"}}}}, "404": err}}}
+        paths[f"/collections/{la.id}/items"] = {"get": {
+            "summary": f"{la.title}: features", "operationId": f"getFeatures_{la.id}", "parameters": params,
+            "responses": {"200": {"description": la.description, "content": {GEOJSON: {"schema": fc}}},
+                          "400": err, "404": err}}}
+        paths[f"/collections/{la.id}/items/{{featureId}}"] = {"get": {
+            "summary": f"{la.title}: one feature", "operationId": f"getFeature_{la.id}",
+            "parameters": [{"name": "featureId", "in": "path", "required": True, "schema": text}],
+            "responses": {"200": {"description": "The feature", "content": {GEOJSON: {
+                "schema": {"$ref": "#/components/schemas/featureGeoJSON"}}}}, "404": err}}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Blue Map (open): OGC API - Features", "version": "1.0.0",
+                 "description": "OGC API - Features - Part 1: Core (GeoJSON, OpenAPI 3.0) over the Blue Map "
+                                "layers.",
+                 "license": {"name": "Data: see each collection's attribution"}},
+        "servers": [{"url": _base()}],
+        "paths": paths,
+        "components": {
+            "parameters": common,
+            "schemas": {
+                "exception": {"type": "object", "required": ["error"], "properties": {"error": text}},
+                "featureGeoJSON": {"type": "object", "required": ["type", "geometry", "properties"],
+                                   "properties": {"type": {"type": "string", "enum": ["Feature"]},
+                                                  "geometry": {"type": "object", "nullable": True},
+                                                  "properties": {"type": "object", "nullable": True},
+                                                  "id": {"oneOf": [text, {"type": "integer"}]}}},
+                "featureCollectionGeoJSON": {
+                    "type": "object", "required": ["type", "features"], "properties": {
+                    "type": {"type": "string", "enum": ["FeatureCollection"]},
+                    "features": {"type": "array", "items": {"$ref": "#/components/schemas/featureGeoJSON"}},
+                    "links": {"type": "array", "items": {"type": "object"}},
+                    "timeStamp": {"type": "string", "format": "date-time"},
+                    "numberMatched": {"type": "integer", "minimum": 0},
+                    "numberReturned": {"type": "integer", "minimum": 0}}},
+            },
+        },
+    }
+
+
+@bp.get("/api")
+def api():
+    _check_f(("json",))
+    _no_params()
+    return _json(openapi(), OPENAPI)

@@ -1,0 +1,88 @@
+"""Push API for hourly air readings (`POST /api/readings`, Bearer token), and the stations API under it."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from flask import Blueprint, current_app, jsonify, request
+
+from app import db, tokens
+from app.blueprints import stations
+from app.errors import ApiError, BadRequest
+from data import readings
+from data.readings_store import Ingest
+
+bp = Blueprint("readings", __name__, url_prefix="/api")
+bp.register_blueprint(stations.bp)  # /api/stations...: the stations' series are what this API feeds
+MAX_ITEMS = 1000
+MAX_BYTES = 2_000_000
+
+
+class Unauthorized(ApiError):
+    status = 401
+
+
+class TooLarge(ApiError):
+    status = 413
+
+
+@bp.errorhandler(Unauthorized)
+def _unauthorized(err: Unauthorized):
+    return jsonify({"error": err.reason}), 401, {"WWW-Authenticate": 'Bearer realm="bluemap"'}
+
+
+def _items() -> tuple[list, dict]:
+    """The pushed items and batch-level units, or a 4xx error."""
+    if (request.content_length or 0) > MAX_BYTES:
+        raise TooLarge(f"request body too large (at most {MAX_BYTES} bytes)")
+    body = request.get_data(cache=False)
+    if len(body) > MAX_BYTES:
+        raise TooLarge(f"request body too large (at most {MAX_BYTES} bytes)")
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc}") from None
+    units: dict = {}
+    if isinstance(payload, dict):
+        try:
+            units = readings.parse_units(payload.get("units"))
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+        payload = payload.get("readings")
+    if not isinstance(payload, list):
+        raise BadRequest('expected {"readings": [...]} (or a JSON list of readings)')
+    if not payload:
+        raise BadRequest("no readings in the batch")
+    if len(payload) > MAX_ITEMS:
+        raise TooLarge(f"too many readings in one batch: {len(payload)} (at most {MAX_ITEMS})")
+    return payload, units
+
+
+@bp.post("/readings")
+def push():
+    """Store a batch of hourly readings, idempotent per station and hour; says what became of each item."""
+    settings = current_app.config["SETTINGS"]
+    with db.conn() as c:
+        try:
+            token = tokens.check(c, request.headers.get("Authorization"))
+        except tokens.TokenError as exc:
+            raise Unauthorized(str(exc)) from None
+        c.commit()
+        items, units = _items()
+        ingest = Ingest(c, readings.push_dataset(token.label), "item", scope=token.station_id,
+                                 cutover=date.fromisoformat(settings.aqi_cutover), keep_all=True)
+        for i, item in enumerate(items):
+            try:
+                ingest.add(readings.item_reading(i, item, units))
+            except readings.RowError as exc:
+                station = item.get("station") if isinstance(item, dict) else None
+                ingest.reject(i, "; ".join(exc.reasons), station if isinstance(station, str) else None)
+        ingest.finish()
+        c.execute("UPDATE api_tokens SET last_used_at = now() WHERE id = %s", (token.id,))
+        c.commit()
+    counts = ingest.counts
+    accepted = counts["inserted"] + counts["duplicate"]
+    status = 200 if not counts["rejected"] else 207 if accepted else 422
+    out = [o.as_dict("index") for o in sorted(ingest.outcomes, key=lambda o: o.ref)]
+    return jsonify({"received": len(items), **counts, "items": out}), status

@@ -1,0 +1,94 @@
+"""MapLibre styles, the sprite and label glyphs: everything a map needs, served by the service itself."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import threading
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from app import db
+from app.blueprints.tiles import CORS, service
+from app.errors import BadRequest, NotFound
+from layers import styles
+from tiles import sprites
+from tiles.glyphs import GlyphError, GlyphStore
+
+bp = Blueprint("styles", __name__)
+_SPRITE = re.compile(r"^bluemap(@2x)?\.(json|png)$")
+_sprite_lock = threading.Lock()
+
+
+@bp.get("/styles")
+def catalog():
+    """The styles this service serves."""
+    base = request.url_root.rstrip("/")
+    return jsonify({"styles": [{
+        "name": s.name, "title_en": s.title_en, "title_zh": s.title_zh, "layers": list(s.layers),
+        "url": f"{base}/styles/{s.name}.json",
+    } for s in styles.STYLES.values()]}), 200, CORS
+
+
+@bp.get("/styles/<name>.json")
+def style(name: str):
+    """One style; `lang=zh|en` picks the label language, layer filters pass through to the tile URLs."""
+    try:
+        body = styles.build(name, request.url_root, request.args.to_dict())
+    except styles.StyleError as exc:
+        raise (NotFound(str(exc)) if exc.status == 404 else BadRequest(str(exc))) from None
+    return jsonify(body), 200, {**CORS, "Cache-Control": "public, no-cache"}
+
+
+def _sprite(ratio: int) -> tuple[bytes, bytes, str]:
+    """PNG, JSON index and ETag of the sprite for the current data version (brands change the logos)."""
+    version = service().version.current()
+    cache = current_app.extensions.setdefault("sprites", {})
+    key = (version, ratio)
+    with _sprite_lock:
+        if key not in cache:
+            with db.conn() as conn:
+                png, index = sprites.build(conn, ratio)
+            body = current_app.json.dumps(index).encode()
+            cache.clear()
+            cache[key] = (png, body, hashlib.blake2b(png + body, digest_size=12).hexdigest())
+        return cache[key]
+
+
+@bp.get("/sprites/<filename>")
+def sprite(filename: str):
+    """bluemap.json / bluemap.png and their @2x versions."""
+    m = _SPRITE.match(filename)
+    if not m:
+        raise NotFound("sprites: bluemap.json, bluemap.png, bluemap@2x.json, bluemap@2x.png")
+    png, index, etag = _sprite(2 if m.group(1) else 1)
+    headers = {**CORS, "ETag": f'"{etag}-{m.group(2)}"', "Cache-Control": "public, no-cache"}
+    if request.headers.get("If-None-Match") == headers["ETag"]:
+        return Response(status=304, headers=headers)
+    if m.group(2) == "png":
+        return Response(png, mimetype="image/png", headers=headers)
+    return Response(index, mimetype="application/json", headers=headers)
+
+
+def glyph_store() -> GlyphStore:
+    """This process's glyph store (ranges kept on disk under var/glyphs)."""
+    store = current_app.extensions.get("glyphs")
+    if store is None:
+        store = GlyphStore(current_app.config["SETTINGS"].var_dir / "glyphs")
+        current_app.extensions["glyphs"] = store
+    return store
+
+
+@bp.get("/fonts/<stack>/<range_>.pbf")
+def glyphs(stack: str, range_: str):
+    """256 SDF glyphs of a font stack (MapLibre's glyphs URL template)."""
+    try:
+        data = glyph_store().get(stack, range_)
+    except GlyphError as exc:
+        raise (BadRequest(str(exc)) if "range" in str(exc) else NotFound(str(exc))) from None
+    headers = {**CORS, "Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        return Response(gzip.compress(data, 6, mtime=0), mimetype="application/x-protobuf",
+                        headers={**headers, "Content-Encoding": "gzip"})
+    return Response(data, mimetype="application/x-protobuf", headers=headers)

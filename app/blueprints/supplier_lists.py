@@ -1,0 +1,172 @@
+"""A brand's supplier lists: upload, versions with their row-level reports, the review queue (pages and JSON).
+
+Only the brand's own users and admins reach these (403 for anyone else, JSON or HTML as asked).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, request, url_for
+
+from app import auth, db
+from app.blueprints.pages import page
+from app.errors import BadRequest, NotFound
+from data import supplier_lists as sl
+from data import supply_chain as sc
+
+bp = Blueprint("supplier_lists", __name__)
+auth.protect(bp)
+
+
+def _brand(c, slug: str) -> dict:
+    b = sc.brand(c, slug)
+    if b is None:
+        raise NotFound(f"no brand {slug!r}")
+    return b
+
+
+def _do_upload(slug: str):
+    """Run an upload from the request's `file` and options; (brand, Upload) or ListError."""
+    f = request.files.get("file")
+    if f is None or not f.filename:
+        raise sl.ListError("choose a CSV or XLSX file")
+    data = f.read(sl.MAX_BYTES + 1)
+    crs = request.form.get("crs", "wgs84")
+    with db.conn() as c:
+        b = _brand(c, slug)
+        result = sl.upload(c, b["id"], data, f.filename, user_id=auth.signed_in_user().id,
+                           name=request.form.get("name"), default_crs=crs,
+                           default_public=request.form.get("public") in ("1", "true", "on"),
+                           skip_invalid=request.form.get("skip_invalid") in ("1", "true", "on"))
+    return b, result
+
+
+@bp.get("/brands/<slug>/lists")
+@auth.require_brand_manager
+def lists(slug: str):
+    """Upload form and every version of the brand's list."""
+    with db.conn() as c:
+        b = _brand(c, slug)
+        versions = sl.versions(c, b["id"])
+    return page("brand_lists.html", b=b, versions=versions, columns=sl.COLUMNS, tiers=sl.TIERS,
+                auto=sl.AUTO_LINK, review=sl.REVIEW)
+
+
+@bp.post("/brands/<slug>/lists")
+@auth.require_brand_manager
+def upload(slug: str):
+    try:
+        b, result = _do_upload(slug)
+    except sl.ListError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("supplier_lists.lists", slug=slug))
+    return redirect(url_for("supplier_lists.list_report", slug=b["slug"], list_id=result.list_id))
+
+
+@bp.get("/brands/<slug>/lists/<int:list_id>")
+@auth.require_brand_manager
+def list_report(slug: str, list_id: int):
+    """What happened to every row of one version."""
+    with db.conn() as c:
+        b = _brand(c, slug)
+        version = next((v for v in sl.versions(c, b["id"]) if v["id"] == list_id), None)
+        if version is None:
+            return page("not_found.html", 404, what=f"list {list_id}")
+        rows = sl.list_rows(c, b["id"], list_id)
+    return page("brand_list.html", b=b, v=version, rows=rows)
+
+
+@bp.get("/brands/<slug>/review")
+@auth.require_brand_manager
+def review(slug: str):
+    """Rows whose match is uncertain, with their candidates."""
+    with db.conn() as c:
+        b = _brand(c, slug)
+        rows = sl.review_queue(c, b["id"])
+    return page("brand_review.html", b=b, rows=rows)
+
+
+@bp.post("/brands/<slug>/review/<int:row_id>")
+@auth.require_brand_manager
+def decide(slug: str, row_id: int):
+    action = request.form.get("action", "")
+    fid = request.form.get("facility_id") or None
+    try:
+        fid_int = int(fid) if fid else None
+    except ValueError:
+        flash(f"not a facility id: {fid!r}", "error")
+        return redirect(url_for("supplier_lists.review", slug=slug))
+    try:
+        with db.conn() as c:
+            b = _brand(c, slug)
+            result = sl.decide(c, b["id"], row_id, action, auth.signed_in_user().id, fid_int)
+    except sl.ListError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("supplier_lists.review", slug=slug))
+    if result["list_accepted"]:
+        flash(str(result["list_id"]), "list_accepted")
+    return redirect(url_for("supplier_lists.review", slug=slug))
+
+
+# --- JSON API (session or Bearer token) --------------------------------------------------------------------
+
+def _jsonable(v: dict) -> dict:
+    return {k: (x.isoformat() if hasattr(x, "isoformat") else x) for k, x in v.items()}
+
+
+@bp.get("/api/brands/<slug>/lists")
+@auth.require_brand_manager
+def api_lists(slug: str):
+    with db.conn() as c:
+        b = _brand(c, slug)
+        return jsonify({"brand": slug, "versions": [_jsonable(v) for v in sl.versions(c, b["id"])]})
+
+
+@bp.post("/api/brands/<slug>/lists")
+@auth.require_brand_manager
+def api_upload(slug: str):
+    """multipart/form-data: file, and optionally name, crs, public, skip_invalid; answers the row report."""
+    try:
+        _, result = _do_upload(slug)
+    except sl.ListError as exc:
+        raise BadRequest(str(exc)) from None
+    return jsonify(result.as_dict()), 201 if result.committed else 422
+
+
+@bp.get("/api/brands/<slug>/lists/<int:list_id>")
+@auth.require_brand_manager
+def api_list(slug: str, list_id: int):
+    with db.conn() as c:
+        b = _brand(c, slug)
+        version = next((v for v in sl.versions(c, b["id"]) if v["id"] == list_id), None)
+        if version is None:
+            raise NotFound(f"no list {list_id} of brand {slug!r}")
+        rows = sl.list_rows(c, b["id"], list_id)
+    return jsonify(_jsonable(version) | {"rows": [_jsonable(r) for r in rows]})
+
+
+@bp.get("/api/brands/<slug>/review")
+@auth.require_brand_manager
+def api_review(slug: str):
+    with db.conn() as c:
+        b = _brand(c, slug)
+        return jsonify({"rows": [_jsonable(r) for r in sl.review_queue(c, b["id"])]})
+
+
+@bp.post("/api/brands/<slug>/review/<int:row_id>")
+@auth.require_brand_manager
+def api_decide(slug: str, row_id: int):
+    """JSON {"action": "accept" | "choose" | "new" | "drop", "facility_id": id for choose}."""
+    body = request.get_json(silent=True) or request.form.to_dict()
+    fid = body.get("facility_id")
+    if fid is not None and not isinstance(fid, int):
+        try:
+            fid = int(fid)
+        except (TypeError, ValueError):
+            raise BadRequest("facility_id must be an integer") from None
+    try:
+        with db.conn() as c:
+            b = _brand(c, slug)
+            result = sl.decide(c, b["id"], row_id, body.get("action", ""), auth.signed_in_user().id, fid)
+        return jsonify(result)
+    except sl.ListError as exc:
+        raise BadRequest(str(exc)) from None

@@ -1,0 +1,76 @@
+// The Blue Carbon Map: year slider, metric and class scheme; legend, ranking and trend from /api/carbon.
+(async function () {
+  const B = window.BLUEMAP;
+  const $ = (id) => document.getElementById(id);
+  const year = $("carbon-year"), metric = $("carbon-metric"), scheme = $("carbon-scheme");
+  const map = B.makeMap("map", "carbon-map", {center: [105, 36], zoom: 3.3});
+  let selected = null, chart = null, areas = [], initial = true;
+  const fmt = (v) => (v == null ? "—" : v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toFixed(4));
+
+  const first = await B.getJSON("/api/carbon");
+  year.min = first.years[0];
+  year.max = first.years[first.years.length - 1];
+  year.value = first.year;
+
+  const state = () => ({year: year.value, metric: metric.value, scheme: scheme.value});
+  const tilesUrl = () => `${location.origin}/tiles/carbon/{z}/{x}/{y}.mvt?${new URLSearchParams(state())}`;
+
+  const legend = (body) => {
+    const colours = B.legend.map((l) => l[2]);
+    let lo = Math.min(...body.areas.map((a) => a.value ?? Infinity));
+    $("carbon-legend").innerHTML = body.breaks.map((b, i) => {
+      const row = `<li>${B.swatch(colours[i])} ${fmt(lo)} – ${fmt(b)}</li>`;
+      lo = b;
+      return row;
+    }).join("");
+  };
+  const ranking = (body) => {
+    $("carbon-ranking").innerHTML = `<thead><tr><th>${B.esc(B.t.rank)}</th><th>${B.esc(B.t.area)}</th><th>${B.esc(B.t["metric_" + body.metric])}</th></tr></thead>
+      <tbody>${body.areas.map((a) => `<tr data-code="${a.code}" class="${a.code === selected ? "selected" : ""}"><td>${a.rank ?? "—"}</td>
+        <td>${B.swatch(B.legend[(a.class || 1) - 1][2])} ${B.esc(B.name(a))}</td><td class="num">${fmt(a.value)}</td></tr>`).join("")}</tbody>`;
+    for (const tr of $("carbon-ranking").querySelectorAll("tbody tr")) {
+      tr.addEventListener("click", () => { selected = tr.dataset.code; ranking(body); trend(); });
+    }
+  };
+  const trend = async () => {
+    const m = metric.value;
+    const body = await B.getJSON(`/api/carbon/trend?${selected ? `code=${selected}` : ""}`);
+    const xs = body.national.map((r) => r.year);
+    const series = [{}, {label: B.t.national_total, stroke: "#3d6a9e", width: 2}];
+    const data = [xs, body.national.map((r) => r[m])];
+    if (body.area) {
+      const a = areas.find((x) => x.code === selected);
+      series.push({label: a ? B.name(a) : selected, stroke: "#e34a33", width: 2, scale: "area"});
+      data.push(body.area.map((r) => r[m]));
+    }
+    const el = $("carbon-trend");
+    if (chart) chart.destroy();
+    chart = new uPlot({width: Math.max(el.clientWidth, 280), height: 180, series,
+      scales: {x: {time: false}}, axes: [{splits: () => xs, values: (u, v) => v.map((x) => String(x))}, {}, ...(body.area ? [{scale: "area", side: 1}] : [])]}, data, el);
+  };
+  const refresh = async () => {
+    $("carbon-year-label").textContent = year.value;
+    const body = await B.getJSON(`/api/carbon?${new URLSearchParams(state())}`);
+    areas = body.areas;
+    legend(body);
+    ranking(body);
+    trend();
+    // The style's tiles already show the defaults (latest year, total, quantiles); later choices swap the URL.
+    const src = map.getSource("carbon");
+    if (src && !initial) src.setTiles([tilesUrl()]);
+    initial = false;
+    window.bluemap.carbon = body;
+  };
+  for (const el of [year, metric, scheme]) el.addEventListener("input", refresh);
+  map.on("click", "carbon-fill", (e) => {
+    const p = e.features[0].properties;
+    const a = areas.find((x) => x.code === p.code);
+    new maplibregl.Popup().setLngLat(e.lngLat).setHTML(`<h3>${B.esc(B.name(p))}</h3>
+      <p>${B.esc(B.t.year)} ${p.year}</p><p>${B.esc(B.t["metric_" + metric.value])}: <strong>${fmt(p.value)}</strong></p>
+      ${a && a.rank ? `<p>${B.esc(B.t.rank)} ${a.rank} / ${areas.length}</p>` : ""}`).addTo(map);
+    selected = p.code;
+    ranking({...window.bluemap.carbon});
+    trend();
+  });
+  await refresh();
+})();

@@ -1,0 +1,48 @@
+// Shared by every page: text lookup, escaping, JSON fetch with readable errors, the search box.
+(function () {
+  const B = window.BLUEMAP;
+  B.tr = (key, vars) => {
+    let s = B.t[key] || key;
+    for (const [k, v] of Object.entries(vars || {})) s = s.replace(`{${k}}`, v);
+    return s;
+  };
+  B.esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
+  B.name = (o) => (B.lang === "zh" ? o.name_zh || o.name_en : o.name_en || o.name_zh) || "";
+  B.getJSON = async (url) => {
+    const r = await fetch(url, {headers: {Accept: "application/json"}});
+    const body = await r.json().catch(() => ({}));
+    if (!r.ok) throw new Error(body.error || `${r.status} ${r.statusText}`);
+    return body;
+  };
+  B.statusBadge = (s) => `<span class="status-badge status-${B.esc(s)}">${B.esc(B.t["status_" + s] || s)}</span>`;
+  B.synthTag = (flag) => (flag ? ` <span class="synthetic-tag" title="${B.esc(B.t.synthetic)}">${B.esc(B.t.synthetic_short)}</span>` : "");
+  B.facilityLink = (f) => `<a href="/facilities/${f.id}">${B.esc(B.name(f))}</a>`;
+  B.km = (m) => (m >= 1000 ? `${(m / 1000).toFixed(1)} ${B.t.km}` : `${Math.round(m)} ${B.t.m}`);
+
+  // Search box: results drop down while typing; Enter opens the full results page.
+  const input = document.getElementById("search-q");
+  const drop = document.getElementById("search-dropdown");
+  if (!input || !drop) return;
+  let timer = null, seq = 0;
+  const render = (html) => { drop.innerHTML = html; drop.hidden = !html; };
+  B.renderSearch = (body) => body.results.length
+    ? body.results.map((r) => `<a class="result" href="/facilities/${r.id}">${B.esc(B.name(r))}${B.synthTag(r.synthetic)}
+        <small>${B.esc(B.industries[r.industry] || r.industry || "")} · ${B.esc(B.t.violation_count)} ${r.violation_count ?? 0}${r.uscc ? " · " + B.esc(r.uscc) : ""}</small></a>`).join("")
+    : `<p class="empty">${B.esc(B.t.no_results)}</p>`;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    const q = input.value.trim();
+    if (!q) return render("");
+    timer = setTimeout(async () => {
+      const mine = ++seq;
+      try {
+        const body = await B.getJSON(`/api/search?q=${encodeURIComponent(q)}&limit=8`);
+        if (mine === seq) render(B.renderSearch(body));
+      } catch (e) {
+        if (mine === seq) render(`<p class="error">${B.esc(e.message)}</p>`);
+      }
+    }, 200);
+  });
+  input.addEventListener("keydown", (e) => { if (e.key === "Escape") render(""); });
+  document.addEventListener("click", (e) => { if (!drop.contains(e.target) && e.target !== input) render(""); });
+})();

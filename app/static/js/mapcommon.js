@@ -1,0 +1,96 @@
+// MapLibre helpers shared by the map pages: a map on one of the service's styles, popups, legends.
+(function () {
+  const B = window.BLUEMAP;
+  B.makeMap = (container, style, options) => {
+    const map = new maplibregl.Map({
+      container, style: `/styles/${style}.json?lang=${B.lang}`, attributionControl: {compact: true},
+      ...(options || {}),
+    });
+    map.addControl(new maplibregl.NavigationControl({showCompass: false}));
+    map.addControl(new maplibregl.ScaleControl());
+    // Start with the attribution folded to its (i) button; it opens on click.
+    map.once("load", () => container && document.querySelectorAll(".maplibregl-compact-show").forEach((el) => el.classList.remove("maplibregl-compact-show")));
+    window.bluemap = Object.assign(window.bluemap || {}, {map});
+    return map;
+  };
+
+  B.sprite = null;
+  B.loadSprite = async () => (B.sprite = B.sprite || await B.getJSON("/sprites/bluemap.json"));
+  // A legend swatch: a colour, or an icon cut from the sprite sheet.
+  B.swatch = (value) => {
+    if (value.startsWith("#")) return `<span class="swatch" style="background:${value}"></span>`;
+    const box = B.sprite && B.sprite[value];
+    if (!box) return `<span class="swatch"></span>`;
+    return `<span class="swatch icon" style="width:${box.width}px;height:${box.height}px;background:url(/sprites/bluemap.png) -${box.x}px -${box.y}px"></span>`;
+  };
+  B.legendHtml = (entries) => entries.map(([en, zh, v]) => `<li>${B.swatch(v)} ${B.esc(B.lang === "zh" ? zh : en)}</li>`).join("");
+
+  const aqiRow = (p) => p.aqi != null
+    ? `<p class="aqi" style="border-color:${B.esc(p.colour)}"><strong>${B.esc(B.t.aqi)} ${p.aqi}</strong>
+       ${p.primary_pollutant ? ` · ${B.esc(B.t.primary_pollutant)}: ${B.esc(p.primary_pollutant)}` : ""}</p>`
+    : `<p class="aqi">${B.esc(B.t.aqi)}: NA</p>`;
+
+  B.popupHtml = {
+    factory: (p) => `<h3>${B.esc(B.name(p))}${B.synthTag(p.synthetic)}</h3>
+      <p>${B.esc(B.t.industry)}: ${B.esc(B.industries[p.industry] || p.industry)}</p>
+      <p>${B.statusBadge(p.status)} ${B.esc(B.t.violation_count)}: <strong>${p.violation_count}</strong></p>
+      <p>${B.esc(B.t.latest_violation)}: ${B.esc(p.latest_violation || "—")}</p>
+      <p><a class="details" href="/facilities/${p.id}">${B.esc(B.t.facility_page)} →</a></p>`,
+    air: (p, latest) => `<h3>${B.esc(B.name(p))}${B.synthTag(p.synthetic)}</h3>${aqiRow(p)}
+      <p>${B.esc(B.t.aqi_scale)}: ${B.esc(p.scale || "—")}</p>
+      <p>${B.esc(B.t.observed_at)}: ${B.esc(p.observed_at || "—")}</p>
+      ${latest ? `<table class="mini">${latest}</table>` : ""}
+      <p><a class="details" href="/stations/${p.id}">${B.esc(B.t.station_page)} →</a></p>`,
+    water: (p) => `<h3>${B.esc(B.name(p))}${B.synthTag(p.synthetic)}</h3>
+      <p>${B.esc(B.t.water_class)}: <strong>${B.esc(p.water_class || "NA")}</strong> (${B.esc(p.scale || "")})</p>
+      <p>${B.esc(B.t.observed_at)}: ${B.esc(p.observed_at || "—")}</p>
+      <p><a class="details" href="/stations/${p.id}">${B.esc(B.t.station_page)} →</a></p>`,
+    supplier: (p) => `<h3>${B.esc(B.name(p))}</h3>
+      <p>${B.esc(B.t.brands)}: ${B.esc((p.brands || "").split(",").join(", "))}</p>
+      <p>${B.esc(B.t.tiers)}: ${B.esc((p.tiers || "").split(",").join(", "))}</p>
+      <p>${B.statusBadge(p.status)}</p>
+      <p><a class="details" href="/facilities/${p.facility_id}">${B.esc(B.t.facility_page)} →</a></p>`,
+  };
+
+  // Latest pollutant values of an air station: its last hour from the stations API.
+  B.latestReadings = async (id) => {
+    try {
+      const s = await B.getJSON(`/api/stations/${id}`);
+      if (!s.latest || !s.latest.observed_at) return "";
+      const day = s.latest.observed_at.slice(0, 10);
+      const body = await B.getJSON(`/api/stations/${id}/readings?interval=hour&from=${day}&to=${day}`);
+      const last = body.rows[body.rows.length - 1];
+      if (!last) return "";
+      const f = body.fields;
+      return ["pm25", "pm10", "so2", "no2", "o3", "co"].filter((k) => last[f.indexOf(k)] != null)
+        .map((k) => `<tr><th>${k.toUpperCase().replace("PM25", "PM2.5")}</th><td>${last[f.indexOf(k)]} ${B.esc(body.units[k] || "")}</td></tr>`).join("");
+    } catch (e) {
+      return "";
+    }
+  };
+
+  // Click handling shared by the Blue Map and near-me pages.
+  B.wirePopups = (map) => {
+    const popup = (lngLat, html) => new maplibregl.Popup({maxWidth: "320px"}).setLngLat(lngLat).setHTML(html).addTo(map);
+    const pick = (e, ids) => map.queryRenderedFeatures(e.point, {layers: ids.filter((id) => map.getLayer(id))})[0];
+    map.on("click", async (e) => {
+      const f = pick(e, ["air-stations", "water-stations", "suppliers-logos", "suppliers-status", "factories-points", "factories-clusters"]);
+      if (!f) return false;
+      const p = f.properties;
+      if (f.layer.id === "factories-clusters") {
+        if (p.count === 1 && p.id) return popup(e.lngLat, `<p><a class="details" href="/facilities/${p.id}">${B.esc(B.t.facility_page)} →</a></p>`);
+        return map.easeTo({center: e.lngLat, zoom: Math.min(map.getZoom() + 2, 12)});
+      }
+      if (f.layer.id === "factories-points") return popup(f.geometry.coordinates, B.popupHtml.factory(p));
+      if (f.layer.id.startsWith("suppliers")) return popup(f.geometry.coordinates, B.popupHtml.supplier(p));
+      if (f.layer.id === "water-stations") return popup(f.geometry.coordinates, B.popupHtml.water(p));
+      const pop = popup(f.geometry.coordinates, B.popupHtml.air(p, ""));
+      const rows = await B.latestReadings(p.id);
+      if (rows) pop.setHTML(B.popupHtml.air(p, rows));
+    });
+    for (const id of ["air-stations", "water-stations", "suppliers-logos", "factories-points", "factories-clusters"]) {
+      map.on("mouseenter", id, () => { map.getCanvas().style.cursor = "pointer"; });
+      map.on("mouseleave", id, () => { map.getCanvas().style.cursor = ""; });
+    }
+  };
+})();

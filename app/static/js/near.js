@@ -1,0 +1,117 @@
+// Pollution near me: a point (geolocation, map click or place name) and a radius -> /api/near.
+(function () {
+  const B = window.BLUEMAP;
+  const params = new URLSearchParams(location.search);
+  const map = B.makeMap("map", "blue-map", {center: [108, 34], zoom: 3.6});
+  B.wirePopups(map);
+  const $ = (id) => document.getElementById(id);
+  const msg = $("near-message"), out = $("near-results"), radiusSel = $("near-radius"), placeInput = $("near-place");
+  let point = null;
+  if (params.get("radius_m")) radiusSel.value = params.get("radius_m");
+
+  const circle = (lon, lat, r) => {
+    const pts = [];
+    for (let i = 0; i <= 64; i++) {
+      const a = (i / 64) * 2 * Math.PI;
+      const dy = (r * Math.sin(a)) / 111320, dx = (r * Math.cos(a)) / (111320 * Math.cos((lat * Math.PI) / 180));
+      pts.push([lon + dx, lat + dy]);
+    }
+    return {type: "Feature", geometry: {type: "Polygon", coordinates: [pts]}, properties: {}};
+  };
+  const drawArea = (lon, lat, r) => {
+    const data = {type: "FeatureCollection", features: [circle(lon, lat, r), {type: "Feature", geometry: {type: "Point", coordinates: [lon, lat]}, properties: {}}]};
+    if (map.getSource("near-area")) return map.getSource("near-area").setData(data);
+    map.addSource("near-area", {type: "geojson", data});
+    map.addLayer({id: "near-area-fill", type: "fill", source: "near-area", filter: ["==", ["geometry-type"], "Polygon"], paint: {"fill-color": "#1a73c9", "fill-opacity": 0.08}});
+    map.addLayer({id: "near-area-line", type: "line", source: "near-area", filter: ["==", ["geometry-type"], "Polygon"], paint: {"line-color": "#1a73c9", "line-width": 2}});
+    map.addLayer({id: "near-area-point", type: "circle", source: "near-area", filter: ["==", ["geometry-type"], "Point"], paint: {"circle-radius": 6, "circle-color": "#1a73c9", "circle-stroke-color": "#fff", "circle-stroke-width": 2}});
+  };
+
+  const readings = (latest, units) => latest
+    ? ["pm25", "pm10", "so2", "no2", "o3", "co"].filter((k) => latest[k] != null)
+        .map((k) => `${k.toUpperCase().replace("PM25", "PM2.5")} ${latest[k]} ${B.esc((units || {})[k] || "")}`).join(" · ")
+    : "";
+  const render = (d) => {
+    const b = d.bureau;
+    const bureau = b ? `<section id="near-bureau"><h2>${B.esc(B.t.bureau)}</h2>
+        <p><strong>${B.esc(B.lang === "zh" ? b.bureau_zh : b.bureau_en)}</strong> (${B.esc(B.lang === "zh" ? b.province_zh : b.province_en)})</p>
+        <p>${B.esc(B.t.hotline)}: <a href="tel:${B.esc(b.hotline)}">${B.esc(b.hotline)}</a></p></section>` : "";
+    const air = (d.air_stations || []).map((s) => `<li><a href="/stations/${s.id}">${B.esc(B.name(s))}</a>${B.synthTag(s.synthetic)}
+        <small>${B.km(s.distance_m)}</small><br>
+        ${s.latest ? `${B.esc(B.t.aqi)} <strong>${s.latest.aqi ?? "NA"}</strong> · ${B.esc(readings(s.latest, d.air_units))}<br><small>${B.esc(B.t.observed_at)} ${B.esc(s.latest.observed_at)}</small>` : ""}</li>`).join("");
+    const water = (d.water_stations || []).map((s) => `<li><a href="/stations/${s.id}">${B.esc(B.name(s))}</a>${B.synthTag(s.synthetic)}
+        <small>${B.km(s.distance_m)}</small> ${s.latest ? `${B.esc(B.t.water_class)} <strong>${B.esc(s.latest.water_class || "NA")}</strong>` : ""}</li>`).join("");
+    const facs = d.facilities.map((f) => `<li data-facility-id="${f.id}">${B.facilityLink(f)}${B.synthTag(f.synthetic)}
+        <small>${B.km(f.distance_m)} · ${B.esc(B.industries[f.industry] || f.industry)}</small><br>
+        ${B.statusBadge(f.worst_status)} ${B.esc(B.t.violation_count)} ${f.violation_count}${f.latest_violation ? ` · ${B.esc(B.t.latest_violation)} ${B.esc(f.latest_violation)}` : ""}</li>`).join("");
+    const more = d.count > d.facilities.length ? `<p class="hint">${B.esc(B.tr("more_facilities", {n: d.count - d.facilities.length}))}</p>` : "";
+    out.innerHTML = `${bureau}
+      <section id="near-air"><h2>${B.esc(B.t.air_nearby)}</h2><ul class="list">${air || `<li>${B.esc(B.t.none_found)}</li>`}</ul></section>
+      <section id="near-water"><h2>${B.esc(B.t.water_nearby)}</h2><ul class="list">${water || `<li>${B.esc(B.t.none_found)}</li>`}</ul></section>
+      <section id="near-facilities"><h2>${B.esc(B.t.facilities_nearby)} (${d.count})</h2><ul class="list">${facs || `<li>${B.esc(B.t.none_found)}</li>`}</ul>${more}</section>`;
+  };
+
+  const run = async (lon, lat) => {
+    point = [lon, lat];
+    const r = Number(radiusSel.value);
+    msg.textContent = "";
+    msg.classList.remove("error");
+    const q = new URLSearchParams({lon: lon.toFixed(5), lat: lat.toFixed(5), radius_m: r});
+    history.replaceState(null, "", `/near?${q}`);
+    const draw = () => {
+      drawArea(lon, lat, r);
+      const c = circle(lon, lat, r).geometry.coordinates[0];
+      map.fitBounds([c.reduce((a, p) => [Math.min(a[0], p[0]), Math.min(a[1], p[1])], [999, 999]), c.reduce((a, p) => [Math.max(a[0], p[0]), Math.max(a[1], p[1])], [-999, -999])], {padding: 30, duration: 0});
+    };
+    if (map.isStyleLoaded()) draw(); else map.once("load", draw);
+    try {
+      render(await B.getJSON(`/api/near?${q}`));
+    } catch (e) {
+      msg.textContent = e.message;
+      msg.classList.add("error");
+    }
+  };
+
+  const findPlace = async (text) => {
+    const body = await B.getJSON(`/api/places?q=${encodeURIComponent(text)}&limit=8`);
+    return body.results;
+  };
+  let suggestTimer = null;
+  placeInput.addEventListener("input", () => {
+    clearTimeout(suggestTimer);
+    const q = placeInput.value.trim();
+    if (!q) return;
+    suggestTimer = setTimeout(async () => {
+      const res = await findPlace(q).catch(() => []);
+      $("near-places").innerHTML = res.map((p) => `<option value="${B.esc(B.name(p))}">${B.esc(B.lang === "zh" ? p.name_en : p.name_zh || "")}</option>`).join("");
+    }, 200);
+  });
+
+  $("near-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const text = placeInput.value.trim();
+    if (text) {
+      const res = await findPlace(text).catch((err) => { msg.textContent = err.message; return null; });
+      if (!res) return;
+      if (!res.length) { msg.textContent = B.t.place_not_found; msg.classList.add("error"); return; }
+      return run(res[0].lon, res[0].lat);
+    }
+    if (point) run(point[0], point[1]);
+  });
+  radiusSel.addEventListener("change", () => { if (point) run(point[0], point[1]); });
+  map.on("click", (e) => {
+    if (map.queryRenderedFeatures(e.point, {layers: ["factories-points", "factories-clusters", "air-stations", "water-stations"].filter((id) => map.getLayer(id))}).length) return;
+    placeInput.value = "";
+    run(e.lngLat.lng, e.lngLat.lat);
+  });
+  $("near-locate").addEventListener("click", () => {
+    if (!navigator.geolocation) { msg.textContent = B.t.location_denied; return; }
+    msg.textContent = B.t.locating;
+    navigator.geolocation.getCurrentPosition(
+      (pos) => { placeInput.value = ""; run(pos.coords.longitude, pos.coords.latitude); },
+      (err) => { msg.textContent = B.t.location_denied + err.message; msg.classList.add("error"); },
+      {enableHighAccuracy: false, timeout: 10000});
+  });
+  window.bluemap = Object.assign(window.bluemap || {}, {near: run});
+  if (params.get("lon") && params.get("lat")) run(Number(params.get("lon")), Number(params.get("lat")));
+})();

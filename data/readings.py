@@ -1,0 +1,356 @@
+"""Hourly air readings from CNEMC-style CSV files and push clients: checked, unit-normalised, stored once."""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import psycopg
+
+from data.catalog import DATASETS, Dataset, upload_dataset
+from data.readings_store import POLLUTANTS, Ingest, Outcome, Reading
+from data.rollups import BEIJING, CUTOVER
+
+UNITS = {"pm25": "µg/m3", "pm10": "µg/m3", "so2": "µg/m3", "no2": "µg/m3", "o3": "µg/m3", "co": "mg/m3"}
+# Hourly values above these are instrument faults or unit mix-ups, not air (historic extremes in China are far
+# lower: dust storms bring PM10 to several thousand µg/m3, winter haze PM2.5 to about 1,000).
+CEILING = {"pm25": 2000.0, "pm10": 10000.0, "so2": 5000.0, "no2": 3000.0, "o3": 2000.0, "co": 150.0}
+MISSING = {"", "na", "n/a", "nan", "null", "none", "-", "—", "--"}
+
+
+class RowError(ValueError):
+    """A row (or push item) that cannot be stored, with every reason found."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+def unit_of(text: str) -> str | None:
+    """Canonical 'µg/m3' or 'mg/m3' for a spelling of either (µ/μ/u, m3/m³, Chinese), else None."""
+    t = unicodedata.normalize("NFKC", text).strip().lower().replace(" ", "")
+    t = t.replace("μ", "u").replace("µ", "u")
+    return {"ug/m3": "µg/m3", "微克/立方米": "µg/m3", "mg/m3": "mg/m3", "毫克/立方米": "mg/m3"}.get(t)
+
+
+def convert(pollutant: str, value: float, unit: str | None) -> float:
+    """Value in the pollutant's canonical unit (µg/m3; CO mg/m3)."""
+    if unit is None or unit == UNITS[pollutant]:
+        return value
+    return value * 1000.0 if unit == "mg/m3" else value / 1000.0
+
+
+def number(raw: object) -> float | None:
+    """A finite float from a cell or JSON value; None when missing; ValueError otherwise."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        raise ValueError(f"not a number: {raw!r}")
+    if isinstance(raw, int | float):
+        value = float(raw)
+    else:
+        text = str(raw).strip()
+        if text.lower() in MISSING:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {raw!r}")
+    return value
+
+
+def check_values(raw: Mapping[str, object], units: Mapping[str, str | None]) -> tuple[dict[str, float | None],
+                                                                                      list[str]]:
+    """Normalised concentrations of the six pollutants, and the reasons any of them is unusable."""
+    values: dict[str, float | None] = {}
+    reasons = []
+    for p in POLLUTANTS:
+        try:
+            v = number(raw.get(p))
+        except ValueError as exc:
+            reasons.append(f"{p}: {exc}")
+            continue
+        if v is not None:
+            given = units.get(p)
+            v = convert(p, v, given)
+            if v < 0:
+                reasons.append(f"{p}: negative concentration {v:g}")
+            elif v > CEILING[p]:
+                hint = " (was CO given in µg/m3? say so with a co_unit column or a CO(µg/m3) header)" if (
+                    p == "co" and given is None) else ""
+                reasons.append(f"{p}: {v:g} {UNITS[p]} is beyond the physical range "
+                               f"(at most {CEILING[p]:g}){hint}")
+        values[p] = v
+    if not reasons and all(v is None for v in values.values()):
+        reasons.append("no pollutant values")
+    return values, reasons
+
+
+_TIME = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"
+                   r"(?:[ T](\d{1,2})(?::(\d{2})(?::(\d{2})(?:\.\d+)?)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?")
+
+
+def parse_time(text: str, hour: object = None) -> datetime:
+    """An on-the-hour instant: ISO-like date and time (naive means Beijing time), or a date plus an hour."""
+    t = str(text).strip()
+    if re.fullmatch(r"\d{8}(\d{2})?", t):  # 20160101 or 2016010108
+        t = f"{t[:4]}-{t[4:6]}-{t[6:8]}" + (f" {t[8:]}" if len(t) == 10 else "")
+    m = _TIME.fullmatch(t)
+    if not m:
+        raise ValueError(f"not a date and time: {text!r}")
+    y, mo, d, h, mi, s, tz = m.groups()
+    if hour is not None and str(hour).strip() != "":
+        if h is not None:
+            raise ValueError(f"time {text!r} already has an hour")
+        h = str(hour).strip()
+        if not h.isdigit():
+            raise ValueError(f"hour must be 0-23, not {h!r}")
+    if h is None:
+        raise ValueError(f"{text!r} has no hour")
+    zone = BEIJING
+    if tz == "Z":
+        zone = UTC
+    elif tz:
+        sign = -1 if tz[0] == "-" else 1
+        digits = tz[1:].replace(":", "")
+        zone = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0)))
+    try:
+        at = datetime(int(y), int(mo), int(d), int(h), int(mi or 0), int(s or 0), tzinfo=zone)
+    except ValueError as exc:
+        raise ValueError(f"not a valid time: {text!r} ({exc})") from None
+    if at.minute or at.second:
+        raise ValueError(f"{text!r} is not on the hour (readings are hourly)")
+    if at < datetime(1980, 1, 1, tzinfo=UTC):
+        raise ValueError(f"{text!r} is before 1980")
+    if at > datetime.now(UTC) + timedelta(hours=1):
+        raise ValueError(f"{text!r} is in the future")
+    return at
+
+
+# CSV headers, normalised (lower case; spaces, dots, dashes and underscores removed), to our names.
+COLUMNS = {"stationcode": "station", "station": "station", "code": "station", "监测点编码": "station",
+           "站点编码": "station", "time": "time", "timepoint": "time", "datetime": "time",
+           "observedat": "time", "时间": "time", "date": "date", "hour": "hour", "counit": "co_unit",
+           "unitco": "co_unit",
+           "pm25": "pm25", "pm10": "pm10", "so2": "so2", "no2": "no2", "o3": "o3", "co": "co"}
+_UNIT_SUFFIX = re.compile(r"^(.*?)\s*(?:[(\[（](.*?)[)\]）]|_(ug|mg)m3)$")
+
+
+def header_column(text: str) -> tuple[str | None, str | None]:
+    """(our column name or None, unit named in the header or None) of one CSV header cell."""
+    t = unicodedata.normalize("NFKC", text).strip().lower()
+    unit = None
+    m = _UNIT_SUFFIX.match(t)
+    if m:
+        t = m.group(1)
+        unit = unit_of(m.group(2) or f"{m.group(3)}/m3") or f"?{m.group(2) or m.group(3)}"
+    return COLUMNS.get(re.sub(r"[\s._-]", "", t)), unit
+
+
+@dataclass
+class FileReport:
+    """Every row of a readings file accounted for: inserted, duplicate or rejected (with reasons)."""
+
+    file: str
+    rows: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    outcomes: list[Outcome] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # file-level problems: nothing was read
+    stored: bool = False
+    rejects_path: Path | None = None
+
+    def text(self) -> str:
+        c = self.counts
+        lines = [f"{self.file}: {self.rows} rows read" + (
+            f", {c.get('inserted', 0)} new readings, {c.get('duplicate', 0)} duplicates, "
+            f"{c.get('rejected', 0)} rejected" if c else "")]
+        lines += [f"  {e}" for e in self.errors] + [f"  note: {n}" for n in self.notes]
+        shown = [o for o in self.outcomes if o.status == "rejected"][:50]
+        shown += [o for o in self.outcomes if o.status == "duplicate"][:20]
+        lines += [f"  line {o.ref}: {o.status}: {o.reason}" for o in shown]
+        if not self.stored:
+            hint = "; fix the rows above, or use --skip-invalid to store the valid rows"
+            lines.append("nothing stored" + (hint if c.get("rejected") else ""))
+        if self.rejects_path:
+            lines.append(f"rejected rows written to {self.rejects_path}")
+        return "\n".join(lines)
+
+
+def load_readings_csv(conn: psycopg.Connection, path: Path, encoding: str = "utf-8",
+                      skip_invalid: bool = False, dataset_id: str | None = None, licence: str = "unspecified",
+                      cutover: date = CUTOVER) -> FileReport:
+    """Check every row of an hourly readings CSV; store all, or (skip_invalid) the valid rows; no commit."""
+    path = Path(path)
+    report = FileReport(path.name)
+    try:
+        with open(path, encoding=encoding, newline="") as fh:
+            text = fh.read()
+    except UnicodeDecodeError as exc:
+        report.errors.append(f"not valid {encoding} at byte {exc.start}; try --encoding gbk")
+        return report
+    reader = csv.reader(text.lstrip("\ufeff").splitlines(keepends=True))
+    header = next(reader, None)
+    if not header:
+        report.errors.append("empty file")
+        return report
+    cols = [header_column(h) for h in header]
+    names = [n for n, _ in cols]
+    bad_units = [h for h, (_, u) in zip(header, cols, strict=True) if u and u.startswith("?")]
+    missing = [c for c in ("station",) if c not in names]
+    if "time" not in names and not {"date", "hour"} <= set(names):
+        missing.append("time (or date and hour)")
+    if not set(POLLUTANTS) & set(names):
+        missing.append(f"a pollutant ({', '.join(POLLUTANTS)})")
+    report.errors += [f"header {h!r}: unknown unit; use µg/m3 or mg/m3" for h in bad_units]
+    report.errors += [f"required column missing: {m}" for m in missing]
+    if report.errors:
+        return report
+    ignored = [h for h, n in zip(header, names, strict=True) if n is None]
+    if ignored:
+        report.notes.append(f"columns ignored: {', '.join(ignored)}")
+    units = {n: u for n, u in cols if n in POLLUTANTS and u}
+    report.notes += [f"{p} converted from {u} to {UNITS[p]}" for p, u in units.items() if u != UNITS[p]]
+    ds = DATASETS.get(dataset_id or "") or upload_dataset(path.name, licence, dataset_id)
+    # A savepoint (the caller commits): a file with rejected rows stores nothing unless skip_invalid.
+    conn.execute("SAVEPOINT readings_file")
+    try:
+        ingest = Ingest(conn, ds, "line", cutover=cutover)
+        for cells in reader:
+            line = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            report.rows += 1
+            if len(cells) != len(header):
+                ingest.reject(line, f"expected {len(header)} cells, found {len(cells)}")
+                continue
+            row = {n: c for n, c in zip(names, cells, strict=True) if n}
+            try:
+                ingest.add(_file_reading(line, row, units))
+            except RowError as exc:
+                ingest.reject(line, "; ".join(exc.reasons), row.get("station"))
+        ingest.finish()
+    except BaseException:
+        conn.execute("ROLLBACK TO SAVEPOINT readings_file")
+        raise
+    report.counts, report.outcomes = ingest.counts, ingest.outcomes
+    report.stored = not ingest.counts["rejected"] or skip_invalid
+    conn.execute("RELEASE SAVEPOINT readings_file" if report.stored
+                 else "ROLLBACK TO SAVEPOINT readings_file")
+    if report.counts["rejected"]:
+        report.rejects_path = _write_rejects(path, header, text, report.outcomes)
+    return report
+
+
+def _file_reading(line: int, row: dict[str, str], header_units: Mapping[str, str | None]) -> Reading:
+    reasons = []
+    station = (row.get("station") or "").strip()
+    if not station:
+        reasons.append("station: missing station code")
+    at = None
+    try:
+        at = parse_time(row["time"]) if "time" in row else parse_time(row.get("date", ""), row.get("hour"))
+    except ValueError as exc:
+        reasons.append(f"time: {exc}")
+    units = dict(header_units)
+    co_unit = (row.get("co_unit") or "").strip()
+    if co_unit:
+        if unit_of(co_unit) is None:
+            reasons.append(f"co_unit: unknown unit {co_unit!r}; use µg/m3 or mg/m3")
+        units["co"] = unit_of(co_unit)
+    values, problems = check_values(row, units)
+    reasons += problems
+    if reasons or at is None:
+        raise RowError(reasons)
+    return Reading(line, station, at, values)
+
+
+def _write_rejects(path: Path, header: list[str], text: str, outcomes: Iterable[Outcome]) -> Path:
+    """Rejected rows as read, with their line and reason, beside the original file."""
+    reasons = {o.ref: o.reason for o in outcomes if o.status == "rejected"}
+    out = path.with_name(path.name + ".rejects.csv")
+    reader = csv.reader(text.lstrip("\ufeff").splitlines(keepends=True))
+    with open(out, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["_line", "_reason", *header])
+        for cells in reader:
+            if reader.line_num in reasons:
+                w.writerow([reader.line_num, reasons[reader.line_num], *cells])
+    return out
+
+
+def push_dataset(label: str) -> Dataset:
+    """The data set of readings pushed by one client (its token's label)."""
+    return Dataset(f"push:{label}", f"Readings pushed by {label}", "unspecified", None,
+                   f"Pushed through POST /api/readings by the client labelled {label!r}", None)
+
+
+def parse_units(raw: object) -> dict[str, str | None]:
+    """A {"co": "µg/m3", ...} mapping of units to canonical names, or ValueError."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ValueError("units must be an object such as {\"co\": \"µg/m3\"}")
+    out: dict[str, str | None] = {}
+    for key, value in raw.items():
+        name, _ = header_column(str(key))
+        unit = unit_of(value) if isinstance(value, str) else None
+        if name not in POLLUTANTS:
+            raise ValueError(f"units: unknown pollutant {key!r}")
+        if unit is None:
+            raise ValueError(f"units: unknown unit {value!r} for {key}; use µg/m3 or mg/m3")
+        out[name] = unit
+    return out
+
+
+def item_reading(index: int, item: object, batch_units: Mapping[str, str | None]) -> Reading:
+    """A checked reading from one pushed JSON item, or RowError with every reason."""
+    if not isinstance(item, dict):
+        raise RowError(["an item must be a JSON object"])
+    fields: dict[str, object] = {}
+    reasons = []
+    units = dict(batch_units)
+    for key, value in item.items():
+        name, unit_in_key = header_column(str(key))
+        if unit_in_key and name in POLLUTANTS:
+            if unit_in_key.startswith("?"):
+                reasons.append(f"{key}: unknown unit; use µg/m3 or mg/m3")
+            units[name] = unit_in_key
+        if key == "units":
+            try:
+                units |= parse_units(value)
+            except ValueError as exc:
+                reasons.append(str(exc))
+        elif name in ("station", "time", "co_unit", *POLLUTANTS):
+            fields[name] = value
+        else:
+            reasons.append(f"unknown field {key!r}")
+    station = fields.get("station")
+    if not isinstance(station, str) or not station.strip():
+        reasons.append("station: a station code (string) is required")
+    at = None
+    if not isinstance(fields.get("time"), str):
+        reasons.append("observed_at: an ISO 8601 time (string) is required")
+    else:
+        try:
+            at = parse_time(str(fields["time"]))
+        except ValueError as exc:
+            reasons.append(f"observed_at: {exc}")
+    if "co_unit" in fields:
+        unit = unit_of(fields["co_unit"]) if isinstance(fields["co_unit"], str) else None
+        if unit is None:
+            reasons.append(f"co_unit: unknown unit {fields['co_unit']!r}; use µg/m3 or mg/m3")
+        units["co"] = unit
+    values, problems = check_values(fields, units)
+    reasons += problems
+    if reasons or at is None or not isinstance(station, str):
+        raise RowError(reasons)
+    return Reading(index, station.strip(), at, values)

@@ -1,0 +1,97 @@
+"""MapLibre styles assembled from the layer registry: which layers each map shows, nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from data.catalog import attribution
+from layers.base import FilterError, StyleContext
+from layers.registry import LAYERS
+
+
+@dataclass(frozen=True)
+class MapStyle:
+    """A named map: its layers bottom to top, and where it opens."""
+
+    name: str
+    title_en: str
+    title_zh: str
+    layers: tuple[str, ...]
+    center: tuple[float, float] = (104.5, 35.5)
+    zoom: float = 3.4
+    hidden: tuple[str, ...] = ()  # layers present but switched off until the user turns them on
+
+
+STYLES = {s.name: s for s in (
+    MapStyle("blue-map", "Blue Map", "蔚蓝地图",
+             ("basemap", "water_stations", "factories", "suppliers", "air_stations"), hidden=("suppliers",)),
+    MapStyle("carbon-map", "Blue Carbon Map", "蔚蓝碳地图", ("basemap", "carbon")),
+    MapStyle("supply-chain", "Green Supply Chain Map", "绿色供应链地图", ("basemap", "suppliers")),
+)}
+LANGS = ("zh", "en")
+_SLOTS = {"base": 0, "data": 1, "top": 2}
+
+
+class StyleError(ValueError):
+    """A style request that cannot be answered; status 400 or 404."""
+
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+def build(name: str, base_url: str, args: Mapping[str, str]) -> dict[str, Any]:
+    """The style JSON of map `name` for a service at `base_url`; `args` holds lang and layer filters."""
+    if name not in STYLES:
+        raise StyleError(f"unknown style {name!r}; styles: {', '.join(STYLES)}", 404)
+    spec = STYLES[name]
+    args = dict(args)
+    lang = args.pop("lang", "zh")
+    if lang not in LANGS:
+        raise StyleError(f"lang must be one of {', '.join(LANGS)}; got {lang!r}")
+    layers = [LAYERS.get(i) for i in spec.layers]
+    declared = {f.name for la in layers for f in la.filters}
+    extra = sorted(set(args) - declared)
+    if extra:
+        raise StyleError(f"unknown parameter {extra[0]!r} for style {name}; accepted: lang, "
+                         f"{', '.join(sorted(declared)) or 'no filters'}")
+    ctx = StyleContext(lang=lang)
+    base = base_url.rstrip("/")
+    sources: dict[str, Any] = {}
+    drawn: list[tuple[int, int, dict[str, Any]]] = []
+    for order, layer in enumerate(layers):
+        mine = {k: v for k, v in args.items() if any(f.name == k for f in layer.filters)}
+        try:
+            layer.parse_filters(mine)
+        except FilterError as exc:
+            raise StyleError(str(exc)) from None
+        query = f"?{urlencode(sorted(mine.items()))}" if mine else ""
+        sources[layer.id] = {
+            "type": "vector", "tiles": [f"{base}/tiles/{layer.id}/{{z}}/{{x}}/{{y}}.mvt{query}"],
+            "minzoom": layer.minzoom, "maxzoom": layer.maxzoom, "bounds": list(layer.bounds),
+            "attribution": attribution(layer.datasets),
+        }
+        if layer.feature_id:
+            sources[layer.id]["promoteId"] = layer.feature_id
+        for style_layer in (layer.style(ctx) if layer.style else []):
+            slot = style_layer.get("metadata", {}).get("bluemap:slot", "data")
+            if layer.id in spec.hidden:
+                style_layer = {**style_layer, "layout": {**style_layer.get("layout", {}), "visibility": "none"}}
+            drawn.append((_SLOTS[slot], order, {**style_layer, "source": layer.id, "source-layer": layer.id}))
+    drawn.sort(key=lambda t: (t[0], t[1]))
+    return {
+        "version": 8,
+        "name": spec.title_zh if lang == "zh" else spec.title_en,
+        "metadata": {"bluemap:layers": list(spec.layers), "bluemap:hidden": list(spec.hidden), "bluemap:lang": lang},
+        "center": list(spec.center),
+        "zoom": spec.zoom,
+        "sources": sources,
+        "sprite": f"{base}/sprites/bluemap",
+        "glyphs": f"{base}/fonts/{{fontstack}}/{{range}}.pbf",
+        "layers": [{"id": "background", "type": "background", "paint": {"background-color": "#c9dff0"}}]
+                  + [d for _, _, d in drawn],
+    }
+
