@@ -20,39 +20,26 @@ def create_app(settings: Settings | None = None) -> Flask:
     auth.init_app(app)
 
     from app.blueprints import (
+        accounts,
         api,
+        brands,
         carbon,
+        emissions,
+        exports,
         facilities,
         health,
+        ogc,
         pages,
         places,
         raster,
         readings,
         search,
         styles,
+        supplier_lists,
         tiles,
     )
 
-    app.register_blueprint(health.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(tiles.bp)
-    app.register_blueprint(styles.bp)
-    app.register_blueprint(search.bp)
-    app.register_blueprint(facilities.bp)
-    app.register_blueprint(carbon.bp)
-    app.register_blueprint(places.bp)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(raster.bp)
-    app.register_blueprint(readings.bp)
-
-    from app.blueprints import accounts, brands, supplier_lists
-
-    app.register_blueprint(accounts.bp)
-    app.register_blueprint(brands.bp)
-    app.register_blueprint(supplier_lists.bp)
-
-    from app.blueprints import exports, ogc
-
-    app.register_blueprint(exports.bp)
-    app.register_blueprint(ogc.bp)
+    for blueprint in (health, api, tiles, styles, search, facilities, emissions, carbon, places, pages, raster,
+                      readings, accounts, brands, supplier_lists, exports, ogc):
+        app.register_blueprint(blueprint.bp)
     return app

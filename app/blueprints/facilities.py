@@ -66,6 +66,18 @@ WHERE l.facility_id = %s AND l.is_public AND l.active
 ORDER BY b.slug, l.tier, sl.name"""
 BRAND_KEYS = ("slug", "name_zh", "name_en", "tier", "list", "synthetic", "dataset_id")
 
+# Online emission monitoring: per pollutant with a permit limit, what was measured and how often it was over.
+MONITORING = """
+SELECT l.pollutant, l.limit_value, l.unit, l.basis, count(e.observed_at), count(*) FILTER (WHERE e.value > l.limit_value),
+       min(e.observed_at), max(e.observed_at), (array_agg(e.value ORDER BY e.observed_at DESC))[1],
+       (SELECT count(*) FROM violations v WHERE v.facility_id = l.facility_id AND v.source = 'online monitoring'
+          AND v.ext_id LIKE 'om:%%:' || l.pollutant || ':%%' AND v.status <> 'removed'),
+       l.synthetic OR coalesce(bool_or(e.synthetic), false)
+FROM permit_limits l LEFT JOIN emission_readings e USING (facility_id, pollutant)
+WHERE l.facility_id = %s GROUP BY l.facility_id, l.pollutant ORDER BY l.pollutant"""
+MONITORING_KEYS = ("pollutant", "limit", "unit", "basis", "hours", "hours_over", "first", "last", "latest_value",
+                   "episodes", "synthetic")
+
 ALT_IDS = "SELECT kind, value FROM company_alt_ids WHERE company_id = %s ORDER BY kind, value"
 
 
@@ -108,10 +120,11 @@ def load(c, facility_id: int) -> dict | None:
             by_id[vid]["explanations"].append(_record(EXPLANATION_KEYS, rest))
     prtr = [_record(PRTR_KEYS, r) for r in c.execute(PRTR, (facility_id,))]
     brands = [_record(BRAND_KEYS, r) for r in c.execute(BRANDS, (facility_id,))]
+    monitoring = [_record(MONITORING_KEYS, r) for r in c.execute(MONITORING, (facility_id,))]
     body["synthetic"] = any(flags.values())
     body["synthetic_flags"] = flags
     return body | {"company": company, "violations": list(by_id.values()), "prtr": prtr, "brands": brands,
-                   "dataset": dataset}
+                   "monitoring": monitoring, "dataset": dataset}
 
 
 @bp.get("/facilities/<int:facility_id>")

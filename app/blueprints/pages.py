@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, render_template, request, send_fro
 from app import db, i18n
 from app.blueprints import facilities
 from data.catalog import DATASETS
+from data.emissions import POLLUTANTS
 from data.industries import INDUSTRIES
 from layers.factories import STATUS_COLOURS
 from layers.registry import LAYERS
@@ -82,7 +83,7 @@ def facility(facility_id: int):
                 ORDER BY s.geom <-> f.geom LIMIT 1""", (facility_id,)).fetchone()
     if body is None:
         return page("not_found.html", 404, what=f"facility {facility_id}")
-    return page("facility.html", f=body, nearest=nearest,
+    return page("facility.html", f=body, nearest=nearest, pollutants=POLLUTANTS,
                 client={"facility": {"id": body["id"], "lon": body["lon"], "lat": body["lat"]}})
 
 

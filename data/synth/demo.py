@@ -1,9 +1,10 @@
 """Synthetic demo layer over the real facilities: companies with USCCs, Chinese names, violations,
-explanations, key-monitored flags, PRTR disclosures and water stations. All flagged synthetic."""
+explanations, key-monitored flags, PRTR disclosures, online emission monitoring (permit limits, hourly
+readings, exceedances) and water stations. All flagged synthetic."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import psycopg
 
@@ -139,6 +140,55 @@ def _water_stations(conn: psycopg.Connection, result: LoadResult) -> None:
                            "dataset_id", "synthetic"], rows, conflict=["code"])
 
 
+# Synthetic permit limits, modelled on the national standards' limits for each industry: (pollutant, mg/m3 or
+# mg/L, basis). Coal power at the ultra-low emission limits; the water limits are direct-discharge limits.
+PERMITS = {
+    "power_coal": (("so2", 35, "超低排放 ultra-low emission (GB 13223-2011 tightened)"),
+                   ("nox", 50, "超低排放 ultra-low emission (GB 13223-2011 tightened)"),
+                   ("particulates", 10, "超低排放 ultra-low emission (GB 13223-2011 tightened)")),
+    "cement": (("particulates", 30, "GB 4915-2013"), ("so2", 200, "GB 4915-2013"), ("nox", 400, "GB 4915-2013")),
+    "steel": (("particulates", 50, "GB 28662-2012"), ("so2", 200, "GB 28662-2012"), ("nox", 300, "GB 28662-2012")),
+    "chemicals": (("cod", 100, "GB 8978-1996 grade 1"), ("nh3n", 15, "GB 8978-1996 grade 1")),
+    "paper": (("cod", 90, "GB 3544-2008"), ("nh3n", 12, "GB 3544-2008")),
+    "textiles": (("cod", 80, "GB 4287-2012"), ("nh3n", 10, "GB 4287-2012")),
+    "leather": (("cod", 100, "GB 30486-2013"), ("nh3n", 25, "GB 30486-2013")),
+}
+EMISSION_FACILITIES = 40
+EMISSION_HOURS = 14 * 24  # the last two weeks of the demo period, hourly
+
+
+def _emissions(conn: psycopg.Connection, facs: list[tuple], result: LoadResult) -> None:
+    """Permit limits and two weeks of hourly readings for some key-monitored facilities, with exceedances."""
+    from data.emissions import POLLUTANTS, Reading, ingest
+
+    key = {fid for (fid,) in conn.execute("SELECT id FROM facilities WHERE key_monitored").fetchall()}
+    chosen = sorted((rng_for(SEED, "emission-pick", ext).random(), fid, ext, industry)
+                    for fid, ext, industry, *_ in facs if fid in key and industry in PERMITS)[:EMISSION_FACILITIES]
+    limits = [(fid, p, lim, POLLUTANTS[p][2], basis, DS.id, True)
+              for _, fid, _, industry in chosen for p, lim, basis in PERMITS[industry]]
+    upsert(conn, "permit_limits", ["facility_id", "pollutant", "limit_value", "unit", "basis", "dataset_id",
+                                   "synthetic"], limits, conflict=["facility_id", "pollutant"])
+    last = datetime(END.year, END.month, END.day, 23, tzinfo=timezone(timedelta(hours=8)))
+    readings: list = []
+    for _, fid, ext, industry in chosen:
+        for p, lim, _ in PERMITS[industry]:
+            rng = rng_for(SEED, "emissions", ext, p)
+            level, spike = rng.uniform(0.3, 0.7), 0
+            for h in range(EMISSION_HOURS):
+                if spike == 0 and rng.random() < 1 / 150:
+                    spike = rng.randint(1, 6)
+                value = (lim * rng.uniform(1.1, 2.5) if spike
+                         else min(lim * level * rng.lognormvariate(0, 0.2), lim * 0.99))
+                spike = max(spike - 1, 0)
+                if rng.random() < 0.04:  # instrument or transmission gaps
+                    continue
+                readings.append(Reading(fid, p, last - timedelta(hours=EMISSION_HOURS - 1 - h), round(value, 2)))
+    report = ingest(conn, DS, readings, synthetic=True)
+    result.written["permit_limits"] = len(limits)
+    result.written["emission_readings"] = report.count("inserted")
+    result.written["violations (online monitoring)"] = report.new_violations
+
+
 def load(conn: psycopg.Connection) -> LoadResult:
     """Generate the demo layer over whatever real facilities are loaded (idempotent)."""
     result = LoadResult(DS.id)
@@ -148,6 +198,7 @@ def load(conn: psycopg.Connection) -> LoadResult:
     _key_monitored(conn, facs)
     _violations(conn, facs, result)
     _prtr(conn, facs, result)
+    _emissions(conn, facs, result)
     _water_stations(conn, result)
     conn.execute("UPDATE stations s SET area_code = a.code FROM admin_areas a "
                  "WHERE s.area_code IS NULL AND ST_Intersects(a.geom, s.geom)")

@@ -175,3 +175,32 @@ def test_search_by_uscc_and_a_bad_check_digit(page, live_url, conn):
     msg = page.locator("#search-message")
     page.wait_for_function("document.getElementById('search-message').textContent.length > 0")
     assert "check" in msg.inner_text().lower() or "校验" in msg.inner_text()
+
+
+def test_station_page_charts_table_and_csv(page, live_url, conn):
+    sid, code, days = conn.execute("""
+        SELECT s.id, s.code, count(*) FROM stations s JOIN air_daily d ON d.station_id = s.id
+        WHERE s.kind = 'air' GROUP BY s.id, s.code ORDER BY s.code LIMIT 1""").fetchone()
+    _goto(page, f"{live_url}/stations/{sid}")
+    page.locator("#charts .chart[data-series=aqi] canvas").first.wait_for(timeout=15000)
+    assert code in page.locator("#station-name").inner_text()
+    assert page.locator("#charts .chart").count() >= 6  # AQI and each pollutant
+    shown = page.evaluate("window.bluemap.series.rows.length")
+    assert 300 <= shown <= days  # the default range: the last year of daily values
+    assert page.locator("#st-table tbody tr").count() == min(shown, 500)
+    assert "HJ 633" in page.locator("#st-scale").inner_text()
+    # A chosen range, hourly: the series and the CSV link follow it.
+    page.select_option("#st-interval", "hour")
+    page.wait_for_function("window.bluemap.series.interval === 'hour'", timeout=15000)
+    page.fill("#st-from", "2016-03-01")
+    page.fill("#st-to", "2016-03-02")
+    page.click("#station-form button[type=submit]")
+    page.wait_for_function("window.bluemap.series.from.startsWith('2016-03-01')", timeout=15000)
+    hours = page.evaluate("window.bluemap.series.rows.length")
+    assert 40 <= hours <= 48
+    href = page.locator("#st-csv").get_attribute("href")
+    assert "format=csv" in href and "interval=hour" in href and "from=2016-03-01" in href
+    csv = page.request.get(live_url + href)
+    assert csv.ok and csv.headers["content-type"].startswith("text/csv")
+    assert len(csv.text().strip().splitlines()) == hours + 1
+    assert not page.problems, page.problems.items
