@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from flask import Blueprint, Flask, Response, current_app, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 
 from app import accounts, db
 from app.errors import ApiError
@@ -65,9 +66,21 @@ def secret_key(var_dir: Path, configured: str | None) -> str:
     raise RuntimeError(f"{path} is empty: delete it or set BLUEMAP_SECRET_KEY")
 
 
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions with the signing serializer built once, not on every request."""
+
+    _cached: tuple[object, object] | None = None
+
+    def get_signing_serializer(self, app: Flask):  # type: ignore[override]
+        if self._cached is None or self._cached[0] != app.secret_key:
+            self._cached = (app.secret_key, super().get_signing_serializer(app))
+        return self._cached[1]
+
+
 def init_app(app: Flask) -> None:
     """Signing key, cookie settings, the template helpers."""
     settings = app.config["SETTINGS"]
+    app.session_interface = _SessionInterface()
     app.secret_key = secret_key(settings.var_dir, getattr(settings, "secret_key", None))
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_NAME="bluemap_session",

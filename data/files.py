@@ -166,9 +166,12 @@ def _commit_facilities(conn: psycopg.Connection, ds: Dataset, synthetic: bool) -
     cur = conn.execute("""
         INSERT INTO facilities (dataset_id, ext_id, company_id, name_zh, name_en, industry, address, source_crs,
                                 key_monitored, area_code, synthetic, geom)
-        SELECT DISTINCT ON (s.ext_id) %s, s.ext_id, s.company_id, s.name_zh, s.name_en, s.industry, s.address,
-               s.source_crs, s.key_monitored, s.area_code, %s, s.geom
-        FROM file_stage s
+        SELECT * FROM (
+            SELECT DISTINCT ON (s.ext_id) %s, s.ext_id, s.company_id, s.name_zh, s.name_en, s.industry, s.address,
+                   s.source_crs, s.key_monitored, s.area_code, %s, s.geom
+            FROM file_stage s) AS d
+        -- Stored in space-filling-curve order: a map tile's facilities then sit on few table pages.
+        ORDER BY ST_GeoHash(d.geom, 10)
         ON CONFLICT (dataset_id, ext_id) DO NOTHING""", (ds.id, synthetic))
     assign_area_codes(conn, ds.id)
     return cur.rowcount

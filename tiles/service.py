@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from layers.base import FilterError, Layer
@@ -32,7 +34,7 @@ class TileRequest:
     y: int
     filters: Mapping[str, dict[str, Any]]
 
-    @property
+    @cached_property
     def key(self) -> str:
         return cache_key([la.id for la in self.layers], dict(self.filters))
 
@@ -50,7 +52,7 @@ def parse_layers(spec: str) -> tuple[Layer, ...]:
 
 def parse_request(spec: str, z: str, x: str, y: str, args: Mapping[str, str]) -> TileRequest:
     """Check everything a client sent; each problem becomes a TileRequestError with a reason."""
-    layers = parse_layers(spec)
+    layers, filters, key = _parse_layers_and_filters(spec, tuple(sorted(args.items())))
     try:
         zi, xi, yi = int(z), int(x), int(y)
     except ValueError:
@@ -59,19 +61,29 @@ def parse_request(spec: str, z: str, x: str, y: str, args: Mapping[str, str]) ->
         check_address(zi, xi, yi)
     except ValueError as exc:
         raise TileRequestError(str(exc)) from None
+    req = TileRequest(layers, zi, xi, yi, filters)
+    req.__dict__["key"] = key  # computed once per layer and filter combination (cached_property slot)
+    return req
+
+
+@lru_cache(maxsize=4096)
+def _parse_layers_and_filters(spec: str, args: tuple[tuple[str, str], ...]
+                              ) -> tuple[tuple[Layer, ...], Mapping[str, dict[str, Any]], str]:
+    """Layers, per-layer filters and cache key of a request; kept, since map clients repeat the same ones."""
+    layers = parse_layers(spec)
     filters: dict[str, dict[str, Any]] = {}
     for layer in layers:
         # With several layers a filter applies to each layer that declares it; unknown names are refused.
-        mine = {k: v for k, v in args.items() if any(f.name == k for f in layer.filters)}
+        mine = {k: v for k, v in args if any(f.name == k for f in layer.filters)}
         try:
             filters[layer.id] = layer.parse_filters(mine)
         except FilterError as exc:
             raise TileRequestError(str(exc)) from None
     declared = {f.name for layer in layers for f in layer.filters}
-    extra = sorted(set(args) - declared)
+    extra = sorted({k for k, _ in args} - declared)
     if extra:
         raise TileRequestError(f"unknown filter {extra[0]!r} for {spec}; accepted: {', '.join(sorted(declared)) or 'none'}")
-    return TileRequest(layers, zi, xi, yi, filters)
+    return layers, MappingProxyType(filters), cache_key([la.id for la in layers], filters)
 
 
 class TileService:
