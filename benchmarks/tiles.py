@@ -87,6 +87,16 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')} load {loadavg()}] {msg}", flush=True)
 
 
+def warm_up(base: str, path) -> None:
+    """The same start for every server: tiles outside the measured lists, over CONNS connections, untimed.
+
+    Opens each server's database connections (and their first-use costs) before anything is measured.
+    """
+    tiles = lists.warm_up()
+    log(f"warm-up: {len(tiles)} tiles outside the lists, {CONNS} connections")
+    fetch_all(base, [path(t) for t in tiles], tiles, conns=CONNS)
+
+
 def ensure_tipg() -> None:
     """tipg and uvicorn in their own virtualenv under var/bench (created once)."""
     if (TIPG_VENV / "bin" / "uvicorn").exists():
@@ -228,6 +238,7 @@ def main() -> None:
     cold_dir = BENCH_DIR / "ours-cold-var"
     shutil.rmtree(cold_dir, ignore_errors=True)
     with ours(url, cache=False, var_dir=cold_dir) as base:
+        warm_up(base, ours_path)
         log("ours cold: ladder, one connection")
         cold_seq = fetch_all(base, [ours_path(t) for t in ladder], ladder)
         log(f"ours cold: mix sample, {CONNS} connections")
@@ -236,6 +247,7 @@ def main() -> None:
 
     # 2. tipg.
     with tipg(url) as base:
+        warm_up(base, tipg_path)
         log("tipg: ladder, one connection")
         tipg_seq = fetch_all(base, [tipg_path(t) for t in ladder], ladder, keep_body=lambda t: t[0] <= 8)
         log("tipg: China z4 tiles (truncation check)")

@@ -94,3 +94,11 @@ def mix() -> list[Tile]:
 def china_low() -> list[Tile]:
     """Every tile of z0..z5 covering China (for the size check)."""
     return [(t.z, t.x, t.y) for t in mercantile.tiles(*CHINA, zooms=list(range(0, 6)))]
+
+
+def warm_up() -> list[Tile]:
+    """Tiles around Xi'an and Hangzhou (in no measured list) at the mix's zooms, to open connections with."""
+    measured = set(mix()) | {t for ts in ladder().values() for t in ts}
+    tiles = [t for lon, lat in ((108.94, 34.34), (120.16, 30.27)) for z in (4, 6, 8, 10, 11, 12)
+             for t in around(lon, lat, z)]
+    return [t for t in dict.fromkeys(tiles) if t not in measured]

@@ -161,7 +161,7 @@ def db_floor(url: str, tiles: Sequence[Tile], timeout_ms: int) -> list[Sample]:
     The connection is configured as the server's pool configures its connections (statement timeout, no
     parallel workers, no JIT); only the execution and fetch of the tile are timed.
     """
-    from app.database import _configure
+    from app.database import _configure_pooled
     from layers.registry import LAYERS
     from tiles.render import params, tile_mode
     from tiles.sql import tile_query
@@ -170,7 +170,7 @@ def db_floor(url: str, tiles: Sequence[Tile], timeout_ms: int) -> list[Sample]:
     filters = layer.parse_filters({})
     out = []
     with psycopg.connect(url, autocommit=True) as conn:
-        _configure(conn, timeout_ms)
+        _configure_pooled(conn, timeout_ms)
         for t in tiles:
             z, x, y = t
             values = params(layer, z, x, y) | filters
@@ -179,7 +179,7 @@ def db_floor(url: str, tiles: Sequence[Tile], timeout_ms: int) -> list[Sample]:
             t0 = time.perf_counter()
             query = tile_query(layer, tile_mode(conn, layer, z, frozenset(filters)), frozenset(filters))
             try:
-                row = conn.execute(query, values).fetchone()
+                row = conn.execute(query, values, binary=True).fetchone()
                 data = bytes(row[0]) if row and row[0] else b""
                 status = 200 if data else 204
             except psycopg.errors.QueryCanceled:

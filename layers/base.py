@@ -83,7 +83,7 @@ FeatureSql = Callable[[frozenset[str]], sql.Composable]
 class ClusterCells:
     """A point layer's cluster cells pre-aggregated in the database for every cluster zoom.
 
-    The table has columns z, cx, cy (the tile's 128 x 128 cells counted from the world's top-left), n (features)
+    The table has columns z, cx, cy (the tile's 16 x 16 cells counted from the world's top-left), n (features)
     and sx, sy (sums of their EPSG:3857 coordinates), plus whatever `aggregates` read; `state` has `dirty` and
     `maxzoom`. Tiles use the cells while they are clean and every filter present is one of `filters`.
     """

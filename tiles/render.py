@@ -8,7 +8,7 @@ import mercantile
 from psycopg import sql
 
 from layers.base import Layer
-from tiles.sql import BUFFER, CELLS_PER_TILE, CLUSTER_CELL, EXTENT, mode_for, tile_query
+from tiles.sql import BUFFER, CLUSTER_CELL, EXTENT, mode_for, tile_query
 
 MAX_ZOOM = 22
 
@@ -36,8 +36,7 @@ def params(layer: Layer, z: int, x: int, y: int) -> dict[str, Any]:
     e, n = mercantile.lnglat(xy.right + pad, xy.top + pad)
     return {"w": w, "s": max(s, -85.06), "e": e, "n": min(n, 85.06), "mw": xy.left, "ms": xy.bottom,
             "me": xy.right, "mn": xy.top, "z": z, "cell": size * CLUSTER_CELL / EXTENT, "tol": size / EXTENT,
-            "cx0": x * CELLS_PER_TILE, "cx1": (x + 1) * CELLS_PER_TILE - 1,
-            "cy0": y * CELLS_PER_TILE, "cy1": (y + 1) * CELLS_PER_TILE - 1}
+            "tx": x, "ty": y}
 
 
 def tile_mode(conn: Any, layer: Layer, z: int, present: frozenset[str]) -> str:
@@ -58,7 +57,7 @@ def render(conn: Any, layer: Layer, z: int, x: int, y: int, filters: dict[str, A
         values |= layer.prepare(conn, filters)
     present = frozenset(filters)
     query = tile_query(layer, tile_mode(conn, layer, z, present), present)
-    row = conn.execute(query, values).fetchone()
+    row = conn.execute(query, values, binary=True).fetchone()  # bytea as bytes, not hex text
     return bytes(row[0]) if row and row[0] else b""
 
 

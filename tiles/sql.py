@@ -8,8 +8,9 @@ from layers.base import Layer
 
 EXTENT = 4096
 BUFFER = 64  # pixels of context around point tiles, so symbols at tile edges are not cut
-CLUSTER_CELL = 32  # pixels per cluster grid cell: at most 128 x 128 clusters in a tile
-CELLS_PER_TILE = EXTENT // CLUSTER_CELL  # the 128 of migration 0006's `2 ^ (z + 7)` cells per world side
+# Cluster grid cell in tile units: 1/16 of a tile, 32 px on a 512-px map tile, about a cluster symbol's size.
+CLUSTER_CELL = EXTENT // 16
+CELLS_PER_TILE = EXTENT // CLUSTER_CELL  # the 16 of migration 0006's `2 ^ (z + 4)` cells per world side
 
 
 def _props(layer: Layer) -> sql.Composable:
@@ -42,7 +43,7 @@ def build_query(layer: Layer, mode: str, present: frozenset[str]) -> sql.Compose
 
     Parameters: %(w)s %(s)s %(e)s %(n)s (EPSG:4326 envelope used by the index), %(mw)s %(ms)s %(me)s %(mn)s
     (the tile's EPSG:3857 bounds), %(z)s, %(cell)s (cluster cell, metres), %(tol)s (simplification, metres),
-    %(cx0)s..%(cy1)s (the tile's range of cluster cells), the filters present and whatever prepare() adds.
+    %(tx)s, %(ty)s (the tile's x and y, for its cluster cells), the filters present and whatever prepare() adds.
     """
     features = layer.features(present)
     env = sql.SQL("ST_MakeEnvelope(%(mw)s, %(ms)s, %(me)s, %(mn)s, 3857)")
@@ -68,7 +69,8 @@ def build_query(layer: Layer, mode: str, present: frozenset[str]) -> sql.Compose
         return _mvt(layer, inner, None)
     if mode == "cells" and layer.cells is not None:
         cells = layer.cells
-        where = [sql.SQL("z = %(z)s AND cx BETWEEN %(cx0)s AND %(cx1)s AND cy BETWEEN %(cy0)s AND %(cy1)s")]
+        # The same expressions as the index of migration 0006: one index range per tile.
+        where = [sql.SQL("z = %(z)s AND cx / {n} = %(tx)s AND cy / {n} = %(ty)s").format(n=sql.Literal(CELLS_PER_TILE))]
         where += [sql.SQL(cells.filters[name]) for name in sorted(present)]
         aggs = [sql.SQL("sum(n)::int AS count")] + [
             sql.SQL("{} AS {}").format(sql.SQL(expr), sql.Identifier(name)) for name, expr in cells.aggregates.items()]

@@ -1,8 +1,8 @@
 """Pre-aggregated cluster cells of the factories layer, rebuilt with each data version.
 
-A low-zoom factories tile groups facilities into 32-pixel cells. Reading every facility of a z3 tile
+A low-zoom factories tile groups facilities into cells of 1/16 tile. Reading every facility of a z3 tile
 (a million rows) for that takes seconds, so the cells of zooms 0..11 are kept here, keyed by the columns
-the tile filters can select on (worst status, key-monitored). Cell (cx, cy) at zoom z is the 1/128 tile
+the tile filters can select on (worst status, key-monitored). Cell (cx, cy) at zoom z is the 1/16 tile
 cell counted from the top-left of the web-mercator world, so cells nest (a z cell is four z+1 cells) and
 every facility lies in exactly one cell per zoom.
 
@@ -34,6 +34,8 @@ CREATE TABLE facility_cells (
     min_id        bigint NOT NULL,
     PRIMARY KEY (z, cx, cy, status, key_monitored)
 );
+-- A tile reads the cells of one (z, tile x, tile y): 16 x 16 cells per tile.
+CREATE INDEX facility_cells_tile_idx ON facility_cells (z, (cx / 16), (cy / 16));
 CREATE TABLE facility_cells_state (
     one     boolean PRIMARY KEY DEFAULT true CHECK (one),
     dirty   boolean NOT NULL,
@@ -60,26 +62,31 @@ BEGIN
         RETURN false;
     END IF;
     DELETE FROM facility_cells;
+    -- Each zoom's cells are written in tile order, so a tile's cells sit on few table pages.
     INSERT INTO facility_cells
-    SELECT top, least(greatest(floor((p.x + r) / c.size), 0), c.n - 1)::int,
-           least(greatest(floor((r - p.y) / c.size), 0), c.n - 1)::int,
-           p.worst_status, p.key_monitored, count(*), sum(p.violation_count), sum(p.x), sum(p.y), min(p.id)
-    FROM (SELECT id, worst_status, key_monitored, violation_count,
-                 ST_X(m) AS x, ST_Y(m) AS y
-          FROM facilities, LATERAL ST_Transform(geom, 3857) AS m) p,
-         (SELECT 2 * r / (2 ^ (top + 7)) AS size, (2 ^ (top + 7))::bigint AS n) c
-    GROUP BY 2, 3, 4, 5;
+    SELECT * FROM (
+        SELECT top AS z, least(greatest(floor((p.x + r) / c.size), 0), c.n - 1)::int AS cx,
+               least(greatest(floor((r - p.y) / c.size), 0), c.n - 1)::int AS cy,
+               p.worst_status, p.key_monitored, count(*), sum(p.violation_count), sum(p.x), sum(p.y), min(p.id)
+        FROM (SELECT id, worst_status, key_monitored, violation_count, ST_X(m) AS x, ST_Y(m) AS y
+              FROM facilities, LATERAL ST_Transform(geom, 3857) AS m) p,
+             (SELECT 2 * r / (2 ^ (top + 4)) AS size, (2 ^ (top + 4))::bigint AS n) c
+        GROUP BY 2, 3, 4, 5) g
+    ORDER BY g.cx / 16, g.cy / 16;
     FOR zoom IN REVERSE top - 1 .. 0 LOOP
         INSERT INTO facility_cells
-        SELECT zoom, cx / 2, cy / 2, status, key_monitored, sum(n), sum(violations), sum(sx), sum(sy), min(min_id)
-        FROM facility_cells WHERE z = zoom + 1
-        GROUP BY 2, 3, 4, 5;
+        SELECT * FROM (
+            SELECT zoom AS z, cx / 2 AS cx, cy / 2 AS cy, status, key_monitored, sum(n), sum(violations), sum(sx),
+                   sum(sy), min(min_id)
+            FROM facility_cells WHERE z = zoom + 1
+            GROUP BY 2, 3, 4, 5) g
+        ORDER BY g.cx / 16, g.cy / 16;
     END LOOP;
     UPDATE facility_cells_state SET dirty = false, built_at = now();
+    ANALYZE facility_cells;
     RETURN true;
 END $$;
 SELECT refresh_facility_cells(true);
-ANALYZE facility_cells;
 """
 
 DOWNGRADE = """

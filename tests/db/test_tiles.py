@@ -267,7 +267,7 @@ def test_cells_are_used_while_clean_and_cover_every_facility_once(conn):
         assert scalar(conn, "SELECT sum(n) FROM facility_cells WHERE z = %s", z) == total
     # Every facility is in exactly one z4 tile: the tiles' clusters add up to the whole layer.
     assert sum(c for (_, c) in conn.execute(
-        "SELECT cx / 128 * 16 + cy / 128, sum(n) FROM facility_cells WHERE z = 4 GROUP BY 1").fetchall()) == total
+        "SELECT cx / 16 * 16 + cy / 16, sum(n) FROM facility_cells WHERE z = 4 GROUP BY 1").fetchall()) == total
     conn.execute("UPDATE facilities SET key_monitored = key_monitored WHERE id = (SELECT min(id) FROM facilities)")
     assert tile_mode(conn, layer, 3, frozenset()) == "clusters"  # dirty until the data version is bumped
     from data.staging import bump_data_version
