@@ -10,7 +10,8 @@ DEFAULT = "zh"
 # key: (Chinese, English)
 TEXT: dict[str, tuple[str, str]] = {
     "brand": ("蔚蓝地图（开源版）", "Blue Map (open source)"),
-    "tagline": ("污染源、空气和水质、碳排放：公开数据，人人可查", "Polluters, air and water quality, carbon: open data for everyone"),
+    "tagline": ("污染源、空气和水质、碳排放：公开数据，人人可查",
+                "Polluters, air and water quality, carbon: open data for everyone"),
     "nav_map": ("蔚蓝地图", "Blue Map"),
     "nav_near": ("我身边的污染", "Pollution near me"),
     "nav_carbon": ("蔚蓝碳地图", "Carbon map"),
@@ -93,7 +94,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_online_monitoring": ("暂无在线监测数据", "No online emission monitoring data"),
     "online_monitoring": ("在线监测（排放口小时浓度与排污许可限值）",
                           "Online monitoring (hourly stack and outfall concentrations against permit limits)"),
-    "pollutant": ("污染物", "Pollutant"),
     "permit_limit": ("许可限值", "Permit limit"),
     "hours_measured": ("监测小时数", "Hours measured"),
     "hours_over": ("超标小时数", "Hours over the limit"),
@@ -159,7 +159,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav_account": ("账户", "Account"),
     "logout": ("退出登录", "Sign out"),
     "supply_chain_title": ("绿色供应链地图", "Green Supply Chain Map"),
-    "supply_chain_intro": ("品牌公开的供应商及其环境表现：图标为品牌标志，颜色为供应商的违规状态。只显示品牌公开的供应关系。",
+    "supply_chain_intro": ("品牌公开的供应商及其环境表现：图标为品牌标志，颜色为供应商的违规状态。"
+                           "只显示品牌公开的供应关系。",
                            "Suppliers that brands list publicly and their environmental performance: icons are the "
                            "brands' logos, colours the suppliers' violation status. Only public links are shown."),
     "brand_filter": ("品牌", "Brand"),
@@ -170,7 +171,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_suppliers": ("暂无公开的供应商", "No public suppliers yet"),
     "more_in_report": ("另有 {n} 家，见下载的报告", "{n} more in the downloadable report"),
     "status_window": ("状态：截至 {date} 的12个月内最严重的违规记录（未整改 > 已说明 > 已整改）",
-                      "Status: the worst violation record in the 12 months up to {date} (open > explained > rectified)"),
+                      "Status: the worst violation record in the 12 months up to {date} "
+                      "(open > explained > rectified)"),
     "last_12_months": ("近12个月", "Last 12 months"),
     "tier": ("层级", "Tier"),
     "tier_filter": ("供应链层级", "Supply-chain tier"),
@@ -186,7 +188,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "total": ("合计", "Total"),
     "status_report": ("供应商环境状况报告", "Supplier status report"),
     "chain_legend": ("供应关系：供应商 → 采购方", "Supply link: supplier → buyer"),
-    "private_legend": ("非公开的供应关系（仅本品牌用户和管理员可见）", "Private link (only this brand's users and admins see it)"),
+    "private_legend": ("非公开的供应关系（仅本品牌用户和管理员可见）",
+                       "Private link (only this brand's users and admins see it)"),
     "private_links_note": ("您可以看到本品牌的非公开供应关系；公众只能看到公开的部分。",
                            "You see this brand's private links as well; the public sees only the public ones."),
     "private": ("非公开", "Private"),
@@ -292,7 +295,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "facility_id": ("企业编号", "Facility id"),
     "review_title": ("匹配审核", "Review matches"),
     "review_empty": ("没有待审核的行。", "Nothing waits for review."),
-    "review_intro": ("以下各行的匹配不确定：接受建议的企业、另选一家、新建企业，或把该行排除在名单之外。全部处理后名单生效。",
+    "review_intro": ("以下各行的匹配不确定：接受建议的企业、另选一家、新建企业，或把该行排除在名单之外。"
+                     "全部处理后名单生效。",
                      "These rows' matches are uncertain: accept the proposed facility, choose another, make a new "
                      "facility, or leave the row out. The list takes effect once every row is decided."),
     "similarity": ("名称相似度", "Name similarity"),

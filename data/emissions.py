@@ -121,8 +121,9 @@ SELECT ep.dataset_id,
                                                                          'YYYY-MM-DD"T"HH24'),
        ep.facility_id, (ep.first AT TIME ZONE 'Asia/Shanghai')::date, %(authority)s,
        (%(category)s::jsonb)->>ep.pollutant,
-       format('%%s 超过排放许可限值 %%s %%s，持续 %%s 小时（%%s 至 %%s），峰值 %%s %%s。%%s over the permit limit of %%s %%s '
-              'for %%s h, peak %%s %%s.', (%(zh)s::jsonb)->>ep.pollutant, ep.lim, ep.unit, ep.hours,
+       format('%%s 超过排放许可限值 %%s %%s，持续 %%s 小时（%%s 至 %%s），峰值 %%s %%s。'
+              '%%s over the permit limit of %%s %%s for %%s h, peak %%s %%s.',
+              (%(zh)s::jsonb)->>ep.pollutant, ep.lim, ep.unit, ep.hours,
               to_char(ep.first AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:00'),
               to_char(ep.last AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:00'), round(ep.peak::numeric, 1), ep.unit,
               (%(en)s::jsonb)->>ep.pollutant, ep.lim, ep.unit, ep.hours, round(ep.peak::numeric, 1), ep.unit),

@@ -57,7 +57,8 @@ def parse_when(time_text: str | None, date_text: str | None, conn) -> When:
         try:
             at = datetime.fromisoformat(time_text)
         except ValueError:
-            raise SurfaceError(f"time must be an ISO 8601 hour, e.g. 2017-02-28T23:00+08:00; got {time_text!r}") from None
+            raise SurfaceError(
+                f"time must be an ISO 8601 hour, e.g. 2017-02-28T23:00+08:00; got {time_text!r}") from None
         if at.tzinfo is None:
             at = at.replace(tzinfo=BEIJING)  # local (Beijing) time when no offset is given
         if at.minute or at.second or at.microsecond:

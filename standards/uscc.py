@@ -25,7 +25,7 @@ def normalise(text: str) -> str:
 
 
 def _check_digit(first17: str) -> str:
-    total = sum(_VALUE[c] * w for c, w in zip(first17, _WEIGHTS))
+    total = sum(_VALUE[c] * w for c, w in zip(first17, _WEIGHTS, strict=True))
     return _ALPHABET[-total % 31]
 
 

@@ -53,8 +53,8 @@ def render_png(path: Path, z: int, x: int, y: int, version: str) -> bytes:
     """The PNG of tile z/x/y over the surface at `path` (transparent where there is no surface)."""
     b = mercantile.xy_bounds(x, y, z)
     with rasterio.open(path) as src:
-        l, bt, r, t = src.bounds
-        if b.right <= l or b.left >= r or b.top <= bt or b.bottom >= t:
+        left, bt, r, t = src.bounds
+        if b.right <= left or b.left >= r or b.top <= bt or b.bottom >= t:
             return EMPTY
         window = from_bounds(b.left, b.bottom, b.right, b.top, src.transform)
         data = src.read(1, window=window, out_shape=(SIZE, SIZE), boundless=True, fill_value=src.nodata,

@@ -82,7 +82,8 @@ def _parse_layers_and_filters(spec: str, args: tuple[tuple[str, str], ...]
     declared = {f.name for layer in layers for f in layer.filters}
     extra = sorted({k for k, _ in args} - declared)
     if extra:
-        raise TileRequestError(f"unknown filter {extra[0]!r} for {spec}; accepted: {', '.join(sorted(declared)) or 'none'}")
+        accepted = ", ".join(sorted(declared)) or "none"
+        raise TileRequestError(f"unknown filter {extra[0]!r} for {spec}; accepted: {accepted}")
     return layers, MappingProxyType(filters), cache_key([la.id for la in layers], filters)
 
 

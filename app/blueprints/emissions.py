@@ -54,7 +54,8 @@ def series(facility_id: int):
         raise BadRequest(f"format must be json or csv, not {fmt!r}")
     lo_day, hi_day = _day("from"), _day("to")
     with db.conn() as c:
-        if facility_id > 2**62 or c.execute("SELECT 1 FROM facilities WHERE id = %s", (facility_id,)).fetchone() is None:
+        exists = facility_id <= 2**62 and c.execute("SELECT 1 FROM facilities WHERE id = %s", (facility_id,)).fetchone()
+        if not exists:
             raise NotFound(f"no facility with id {facility_id}")
         limits = [{"pollutant": p, "limit": v, "unit": u, "basis": b, "synthetic": s} for p, v, u, b, s in c.execute(
             "SELECT pollutant, limit_value, unit, basis, synthetic FROM permit_limits WHERE facility_id = %s "

@@ -68,7 +68,8 @@ BRAND_KEYS = ("slug", "name_zh", "name_en", "tier", "list", "synthetic", "datase
 
 # Online emission monitoring: per pollutant with a permit limit, what was measured and how often it was over.
 MONITORING = """
-SELECT l.pollutant, l.limit_value, l.unit, l.basis, count(e.observed_at), count(*) FILTER (WHERE e.value > l.limit_value),
+SELECT l.pollutant, l.limit_value, l.unit, l.basis, count(e.observed_at),
+       count(*) FILTER (WHERE e.value > l.limit_value),
        min(e.observed_at), max(e.observed_at), (array_agg(e.value ORDER BY e.observed_at DESC))[1],
        (SELECT count(*) FROM violations v WHERE v.facility_id = l.facility_id AND v.source = 'online monitoring'
           AND v.ext_id LIKE 'om:%%:' || l.pollutant || ':%%' AND v.status <> 'removed'),

@@ -53,7 +53,8 @@ def legend():
     """Legend, method and time range of the surface."""
     when, _ = _surface()
     with db.conn() as c:
-        lo, hi = c.execute("SELECT min(observed_at), max(observed_at) FROM air_readings WHERE pm25 IS NOT NULL").fetchone()
+        lo, hi = c.execute(
+            "SELECT min(observed_at), max(observed_at) FROM air_readings WHERE pm25 IS NOT NULL").fetchone()
     return jsonify({
         "quantity": "PM2.5", "unit": "µg/m3", "time": when.label,
         "method": "Inverse distance weighting (power 2) of station values, up to 25 km beyond the outermost station",

@@ -4,6 +4,7 @@ readings, exceedances) and water stations. All flagged synthetic."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import psycopg
@@ -109,7 +110,7 @@ def _violations(conn: psycopg.Connection, facs: list[tuple], result: LoadResult)
 
 def _prtr(conn: psycopg.Connection, facs: list[tuple], result: LoadResult) -> None:
     rows = []
-    for fid, ext, industry, *_ in facs:
+    for fid, ext, *_ in facs:
         rng = rng_for(SEED, "prtr", ext)
         if rng.random() > 0.06:
             continue
@@ -117,9 +118,9 @@ def _prtr(conn: psycopg.Connection, facs: list[tuple], result: LoadResult) -> No
         for year in (2021, 2022, 2023, 2024):
             f = 1 - 0.04 * (year - 2021) * rng.random()
             rows.append((fid, year, round(base * f, 1), round(base * 3.1 * f, 1), round(base * 2.4 * f, 1),
-                         '{"VOCs_t": %.2f}' % (base * 1e-4 * f),
-                         '{"SO2_t": %.2f, "NOx_t": %.2f, "COD_t": %.2f}' % (base * 4e-4 * f, base * 6e-4 * f,
-                                                                             base * 2e-4 * f), DS.id, True))
+                         json.dumps({"VOCs_t": round(base * 1e-4 * f, 2)}),
+                         json.dumps({"SO2_t": round(base * 4e-4 * f, 2), "NOx_t": round(base * 6e-4 * f, 2),
+                                     "COD_t": round(base * 2e-4 * f, 2)}), DS.id, True))
     result.written["prtr_disclosures"] = upsert(
         conn, "prtr_disclosures", ["facility_id", "year", "energy_tce", "water_t", "ghg_tco2e", "chemicals",
                                    "discharges", "dataset_id", "synthetic"], rows, conflict=["facility_id", "year"])

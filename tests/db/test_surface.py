@@ -16,7 +16,8 @@ DAY = "2016-01-01"
 
 def _day_means(conn):
     return conn.execute("""
-        SELECT s.code, ST_X(s.geom), ST_Y(s.geom), avg(r.pm25) FROM air_readings r JOIN stations s ON s.id = r.station_id
+        SELECT s.code, ST_X(s.geom), ST_Y(s.geom), avg(r.pm25)
+        FROM air_readings r JOIN stations s ON s.id = r.station_id
         WHERE r.observed_at >= '2016-01-01T00:00+08' AND r.observed_at < '2016-01-02T00:00+08' AND r.pm25 IS NOT NULL
         GROUP BY s.id HAVING count(*) >= 20""").fetchall()
 

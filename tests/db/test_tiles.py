@@ -112,7 +112,8 @@ def test_carbon_polygons_with_classes(client, conn):
     assert {f["properties"]["class"] for f in feats} == {1, 2, 3, 4, 5}
     assert all(f["properties"]["year"] == 2020 for f in feats)
     per_cap = features(client, "carbon", 0, 0, 0, "?year=2019&metric=co2_per_capita_t&scheme=natural_breaks")
-    assert all(f["properties"]["value"] == pytest.approx(f["properties"]["co2_per_capita_t"], abs=1e-3) for f in per_cap)
+    assert all(f["properties"]["value"] == pytest.approx(f["properties"]["co2_per_capita_t"], abs=1e-3)
+               for f in per_cap)
     # Inner Mongolia's per-capita CO2 is among the highest in China.
     nm = next(f for f in per_cap if f["properties"]["code"] == "150000")
     assert nm["properties"]["class"] == 5
@@ -242,7 +243,8 @@ def _clusters(conn, z, x, y, mode, filters=None):
 @pytest.mark.parametrize("filters,where", [({}, "true"), ({"status": ["open", "explained"]}, "worst_status = 'open'"),
                                            ({"key_monitored": True}, "key_monitored")])
 def test_pre_aggregated_cells_equal_the_live_clusters(conn, filters, where):
-    lon, lat = conn.execute(f"SELECT ST_X(geom), ST_Y(geom) FROM facilities WHERE {where} ORDER BY id LIMIT 1").fetchone()
+    lon, lat = conn.execute(
+        f"SELECT ST_X(geom), ST_Y(geom) FROM facilities WHERE {where} ORDER BY id LIMIT 1").fetchone()
     for z in range(0, LAYERS.get("factories").cluster_below):
         t = mercantile.tile(lon, lat, z)
         live = _clusters(conn, t.z, t.x, t.y, "clusters", filters)

@@ -37,7 +37,7 @@ def test_idw_leaves_far_pixels_empty_and_needs_three_stations():
 ])
 def test_colour_classes_follow_the_aqi_breakpoints(version, value, colour):
     rgba = colourise(np.array([[value]]), np.array([[True]]), version)
-    assert "#%02x%02x%02x" % tuple(rgba[0, 0, :3]) == colour and rgba[0, 0, 3] > 0
+    assert "#" + "".join(f"{int(v):02x}" for v in rgba[0, 0, :3]) == colour and rgba[0, 0, 3] > 0
     assert len(pm25_classes(version)) == 6
 
 
