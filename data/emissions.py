@@ -3,7 +3,8 @@
 Each maximal run of hourly readings above a facility's permit limit for one pollutant is an exceedance
 episode (hours without a reading do not end it; a reading within the limit does). Each episode is one
 violation record, source "online monitoring", keyed by the facility, pollutant and first hour, so loading
-the same readings again, or more hours of the same episode, never makes a second record.
+the same readings again, or more hours of the same episode (later or, arriving late, earlier ones), never
+makes a second record.
 """
 
 from __future__ import annotations
@@ -113,12 +114,23 @@ WITH r AS (
            max(value) AS peak, max(limit_value) AS lim, max(unit) AS unit, bool_or(synthetic) AS synthetic,
            (array_agg(dataset_id ORDER BY observed_at))[1] AS dataset_id
     FROM r WHERE over GROUP BY facility_id, pollutant, run
+), known AS (
+    -- The record of an episode that late readings have since extended to earlier hours (its key is its old
+    -- first hour, which now lies inside the episode): it is updated, not doubled.
+    SELECT ep.facility_id, ep.pollutant, ep.first, old.dataset_id, old.ext_id
+    FROM ep CROSS JOIN LATERAL (
+        SELECT v.dataset_id, v.ext_id FROM violations v
+        WHERE v.facility_id = ep.facility_id AND v.source = %(source)s AND v.ext_id LIKE 'om:%%'
+          AND split_part(v.ext_id, ':', 3) = ep.pollutant
+          AND (to_timestamp(split_part(v.ext_id, ':', 4), 'YYYY-MM-DD"T"HH24')::timestamp
+               AT TIME ZONE 'Asia/Shanghai') BETWEEN ep.first AND ep.last
+        ORDER BY v.ext_id LIMIT 1) AS old
 )
 INSERT INTO violations (dataset_id, ext_id, facility_id, violation_date, authority, category, description, source,
                         status, synthetic)
-SELECT ep.dataset_id,
-       'om:' || ep.facility_id || ':' || ep.pollutant || ':' || to_char(ep.first AT TIME ZONE 'Asia/Shanghai',
-                                                                         'YYYY-MM-DD"T"HH24'),
+SELECT coalesce(k.dataset_id, ep.dataset_id),
+       coalesce(k.ext_id, 'om:' || ep.facility_id || ':' || ep.pollutant || ':'
+                          || to_char(ep.first AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24')),
        ep.facility_id, (ep.first AT TIME ZONE 'Asia/Shanghai')::date, %(authority)s,
        (%(category)s::jsonb)->>ep.pollutant,
        format('%%s 超过排放许可限值 %%s %%s，持续 %%s 小时（%%s 至 %%s），峰值 %%s %%s。'
@@ -128,8 +140,9 @@ SELECT ep.dataset_id,
               to_char(ep.last AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:00'), round(ep.peak::numeric, 1), ep.unit,
               (%(en)s::jsonb)->>ep.pollutant, ep.lim, ep.unit, ep.hours, round(ep.peak::numeric, 1), ep.unit),
        %(source)s, 'open', ep.synthetic
-FROM ep
-ON CONFLICT (dataset_id, ext_id) DO UPDATE SET description = EXCLUDED.description
+FROM ep LEFT JOIN known k USING (facility_id, pollutant, first)
+ON CONFLICT (dataset_id, ext_id) DO UPDATE
+    SET description = EXCLUDED.description, violation_date = EXCLUDED.violation_date
     WHERE violations.description IS DISTINCT FROM EXCLUDED.description
 RETURNING (xmax = 0) AS inserted
 """

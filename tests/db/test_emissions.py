@@ -103,9 +103,15 @@ def test_one_record_per_episode_and_loading_again_adds_nothing(conn):
     assert (report.count("inserted"), report.new_violations) == (3, 0)
     got = records(conn, fid)
     assert len(got) == 2 and "3 h" in got[1][2] and "peak 70.0" in got[1][2]
+    # A third episode; then a late reading of the hour before it: the same record, now two hours long.
+    assert load([item(fid, 13, 50), item(fid, 14, 10)]).new_violations == 1
+    report = load([item(fid, 12, 60)])
+    assert (report.count("inserted"), report.new_violations) == (1, 0)
+    got = records(conn, fid)
+    assert len(got) == 3 and "2 h" in got[2][2] and "11-03 12:00" in got[2][2] and "peak 60.0" in got[2][2]
     # The facility's summary counts them (the violation triggers did their work).
     assert conn.execute("SELECT violation_count, worst_status FROM facilities WHERE id = %s",
-                        (fid,)).fetchone() == (2, "open")
+                        (fid,)).fetchone() == (3, "open")
 
 
 def test_push_api_is_idempotent(client, conn, monitored):
