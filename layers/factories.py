@@ -118,7 +118,7 @@ LAYER = Layer(
         "key_monitored_count": "count(*) FILTER (WHERE key_monitored)",
         "id": "CASE WHEN count(*) = 1 THEN min(id) END",
     },
-    # Kept by migration 0006 (refresh_facility_cells), rebuilt when the data version is bumped.
+    # Kept current by the triggers of migration 0006 (bulk loads: rebuilt when the data version is bumped).
     cells=ClusterCells(
         table="facility_cells",
         state="facility_cells_state",
@@ -127,7 +127,7 @@ LAYER = Layer(
             "violation_count": "sum(violations)::int",
             "open_count": "coalesce(sum(n) FILTER (WHERE status = 'open'), 0)::int",
             "key_monitored_count": "coalesce(sum(n) FILTER (WHERE key_monitored), 0)::int",
-            "id": "CASE WHEN sum(n) = 1 THEN min(min_id) END",
+            "id": "CASE WHEN sum(n) = 1 THEN sum(id_sum)::bigint END",
         },
     ),
     feature_id="id",

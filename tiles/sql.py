@@ -78,8 +78,9 @@ def build_query(layer: Layer, mode: str, present: frozenset[str]) -> sql.Compose
             SELECT ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(sum(sx) / sum(n), sum(sy) / sum(n)), 3857), {env}, {extent},
                                 0, false) AS geom, {aggs}
             FROM {table} WHERE {where}
-            GROUP BY cx, cy""").format(env=env, extent=sql.Literal(EXTENT), aggs=sql.SQL(", ").join(aggs),
-                                       table=sql.Identifier(cells.table), where=sql.SQL(" AND ").join(where))
+            GROUP BY cx, cy HAVING sum(n) > 0""").format(
+            env=env, extent=sql.Literal(EXTENT), aggs=sql.SQL(", ").join(aggs),
+            table=sql.Identifier(cells.table), where=sql.SQL(" AND ").join(where))
         return _mvt(layer, inner, None)
     if mode == "shapes":
         inner = sql.SQL("""

@@ -270,9 +270,25 @@ def test_cells_are_used_while_clean_and_cover_every_facility_once(conn):
     # Every facility is in exactly one z4 tile: the tiles' clusters add up to the whole layer.
     assert sum(c for (_, c) in conn.execute(
         "SELECT cx / 16 * 16 + cy / 16, sum(n) FROM facility_cells WHERE z = 4 GROUP BY 1").fetchall()) == total
-    conn.execute("UPDATE facilities SET key_monitored = key_monitored WHERE id = (SELECT min(id) FROM facilities)")
-    assert tile_mode(conn, layer, 3, frozenset()) == "clusters"  # dirty until the data version is bumped
+    # A change to a facility updates the cells at once, in its own transaction.
+    fid, lon, lat = conn.execute("""SELECT id, ST_X(geom), ST_Y(geom) FROM facilities WHERE NOT key_monitored
+                                    ORDER BY id LIMIT 1""").fetchone()
+    conn.execute("UPDATE facilities SET key_monitored = true, worst_status = 'open' WHERE id = %s", (fid,))
+    conn.execute("""INSERT INTO facilities (dataset_id, ext_id, name_en, industry, geom)
+                    VALUES ('synthetic-demo', 'cells-test', 'Cells test', 'other',
+                            ST_SetSRID(ST_MakePoint(%s + 0.001, %s), 4326))""", (lon, lat))
+    assert tile_mode(conn, layer, 3, frozenset()) == "cells"
+    assert scalar(conn, "SELECT sum(n) FROM facility_cells WHERE z = 11") == total + 1
+    for z in (5, 11):
+        t = mercantile.tile(lon, lat, z)
+        for filters in ({}, {"key_monitored": True}, {"status": ["open"]}):
+            assert [p for p, _ in _clusters(conn, z, t.x, t.y, "cells", filters)] == \
+                [p for p, _ in _clusters(conn, z, t.x, t.y, "clusters", filters)]
+    # Marked dirty (as a bulk load or a TRUNCATE does), tiles use the live aggregate until the version bump.
+    conn.execute("UPDATE facility_cells_state SET dirty = true")
+    assert tile_mode(conn, layer, 3, frozenset()) == "clusters"
     from data.staging import bump_data_version
 
     bump_data_version(conn)
     assert tile_mode(conn, layer, 3, frozenset()) == "cells"
+    assert scalar(conn, "SELECT count(*) FROM facility_cells WHERE n = 0") == 0
