@@ -9,6 +9,7 @@ makes a second record.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -17,6 +18,7 @@ from typing import Any
 import psycopg
 
 from data.catalog import Dataset
+from data.readings import RowError
 from data.staging import bump_data_version, register_dataset
 
 BEIJING = timezone(timedelta(hours=8))
@@ -33,14 +35,6 @@ MAX_VALUE = {"so2": 20_000, "nox": 10_000, "particulates": 10_000, "cod": 50_000
 SOURCE = "online monitoring"
 AUTHORITY = "污染源自动监控系统 (online monitoring)"
 CATEGORY = {"air": "超标排放大气污染物", "water": "超标排放水污染物"}
-
-
-class RowError(ValueError):
-    """A reading that cannot be stored; `reasons` say why."""
-
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
 
 
 @dataclass(frozen=True)
@@ -150,8 +144,6 @@ RETURNING (xmax = 0) AS inserted
 
 def record_episodes(conn: psycopg.Connection) -> int:
     """Violation records for the exceedance episodes of the pairs in emission_touched; returns how many are new."""
-    import json
-
     params = {"authority": AUTHORITY, "source": SOURCE,
               "category": json.dumps({p: CATEGORY[v[3]] for p, v in POLLUTANTS.items()}),
               "zh": json.dumps({p: v[1] for p, v in POLLUTANTS.items()}, ensure_ascii=False),

@@ -636,11 +636,15 @@ def decide(conn: psycopg.Connection, brand_id: int, row_id: int, action: str, us
 
 # --- reading back ------------------------------------------------------------------------------------------
 
-def versions(conn: psycopg.Connection, brand_id: int) -> list[dict]:
+def versions(conn: psycopg.Connection, brand_id: int, list_id: int | None = None) -> list[dict]:
+    """The brand's list versions, newest first (only `list_id` when given)."""
+    if list_id is not None and not 0 < list_id < 2**63:
+        return []
     rows = conn.execute("""SELECT l.id, l.name, l.version, l.file_name, l.status, l.uploaded_at,
                                   l.accepted_at, l.replaced_at, l.summary, u.email, l.dataset_id
                            FROM supplier_lists l LEFT JOIN users u ON u.id = l.uploaded_by
-                           WHERE l.brand_id = %s ORDER BY l.version DESC, l.id DESC""", (brand_id,))
+                           WHERE l.brand_id = %s AND (%s::bigint IS NULL OR l.id = %s)
+                           ORDER BY l.version DESC, l.id DESC""", (brand_id, list_id, list_id))
     keys = ("id", "name", "version", "file_name", "status", "uploaded_at", "accepted_at", "replaced_at",
             "summary", "uploaded_by", "dataset_id")
     return [dict(zip(keys, r, strict=True)) for r in rows]

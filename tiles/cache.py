@@ -28,6 +28,11 @@ class Entry:
         return gzip.decompress(self.gz) if self.gz else b""
 
 
+def _cost(entry: Entry) -> int:
+    """Bytes an entry holds in memory: its body and about 200 of bookkeeping."""
+    return len(entry.gz) + 200
+
+
 def make_entry(raw: bytes) -> Entry:
     """Compress and fingerprint a freshly rendered tile."""
     etag = hashlib.blake2b(raw, digest_size=16).hexdigest()
@@ -48,17 +53,17 @@ class TileCache:
         self._mem_used = 0
 
     def _remember(self, k: tuple[int, str, int, int, int], entry: Entry) -> None:
-        size = len(entry.gz) + 200
+        size = _cost(entry)
         if size > self.memory_bytes:
             return
         old = self._mem.pop(k, None)
         if old is not None:
-            self._mem_used -= len(old.gz) + 200
+            self._mem_used -= _cost(old)
         self._mem[k] = entry
         self._mem_used += size
         while self._mem_used > self.memory_bytes:
             _, dropped = self._mem.popitem(last=False)
-            self._mem_used -= len(dropped.gz) + 200
+            self._mem_used -= _cost(dropped)
 
     def _path(self, version: int, key: str, z: int, x: int, y: int) -> Path:
         return self.root / str(version) / key / str(z) / str(x) / f"{y}.tile"
@@ -89,7 +94,7 @@ class TileCache:
     def sweep(self, keep_version: int) -> None:
         """Delete entries of every other data version."""
         for k in [k for k in self._mem if k[0] != keep_version]:
-            self._mem_used -= len(self._mem.pop(k).gz) + 200
+            self._mem_used -= _cost(self._mem.pop(k))
         if not self.root.exists():
             return
         for child in self.root.iterdir():

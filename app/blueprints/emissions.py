@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Response, jsonify, request
 
-from app import db, tokens
-from app.blueprints.readings import MAX_BYTES, MAX_ITEMS, TooLarge, Unauthorized
+from app import db
+from app.blueprints.readings import MAX_ITEMS, TooLarge, json_body, push_token
 from app.errors import ApiError, BadRequest, NotFound
 from data import emissions
 from data.catalog import Dataset
@@ -95,20 +94,11 @@ def push_dataset(label: str) -> Dataset:
 def push():
     """Store hourly stack/outfall readings (idempotent per facility, pollutant and hour); exceedances become records."""
     with db.conn() as c:
-        try:
-            token = tokens.check(c, request.headers.get("Authorization"))
-        except tokens.TokenError as exc:
-            raise Unauthorized(str(exc)) from None
-        c.commit()
+        token = push_token(c)
         if token.station_id is not None:
             raise Forbidden("this token may only push readings of its station; emission readings need an "
                             "unscoped token")
-        if (request.content_length or 0) > MAX_BYTES:
-            raise TooLarge(f"request body too large (at most {MAX_BYTES} bytes)")
-        try:
-            payload = json.loads(request.get_data(cache=False))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise BadRequest(f"the body is not valid JSON: {exc}") from None
+        payload = json_body()
         items = payload.get("readings") if isinstance(payload, dict) else payload
         if not isinstance(items, list) or not items:
             raise BadRequest('expected {"readings": [{"facility_id", "pollutant", "time", "value"}, ...]}')

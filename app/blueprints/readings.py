@@ -32,17 +32,32 @@ def _unauthorized(err: Unauthorized):
     return jsonify({"error": err.reason}), 401, {"WWW-Authenticate": 'Bearer realm="bluemap"'}
 
 
-def _items() -> tuple[list, dict]:
-    """The pushed items and batch-level units, or a 4xx error."""
+def push_token(c) -> tokens.Token:
+    """The push client's valid token (committing its check), or 401."""
+    try:
+        token = tokens.check(c, request.headers.get("Authorization"))
+    except tokens.TokenError as exc:
+        raise Unauthorized(str(exc)) from None
+    c.commit()
+    return token
+
+
+def json_body():
+    """The request's JSON body, at most MAX_BYTES long, or a 4xx error."""
     if (request.content_length or 0) > MAX_BYTES:
         raise TooLarge(f"request body too large (at most {MAX_BYTES} bytes)")
     body = request.get_data(cache=False)
     if len(body) > MAX_BYTES:
         raise TooLarge(f"request body too large (at most {MAX_BYTES} bytes)")
     try:
-        payload = json.loads(body)
+        return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}") from None
+
+
+def _items() -> tuple[list, dict]:
+    """The pushed items and batch-level units, or a 4xx error."""
+    payload = json_body()
     units: dict = {}
     if isinstance(payload, dict):
         try:
@@ -64,11 +79,7 @@ def push():
     """Store a batch of hourly readings, idempotent per station and hour; says what became of each item."""
     settings = current_app.config["SETTINGS"]
     with db.conn() as c:
-        try:
-            token = tokens.check(c, request.headers.get("Authorization"))
-        except tokens.TokenError as exc:
-            raise Unauthorized(str(exc)) from None
-        c.commit()
+        token = push_token(c)
         items, units = _items()
         ingest = Ingest(c, readings.push_dataset(token.label), "item", scope=token.station_id,
                                  cutover=date.fromisoformat(settings.aqi_cutover), keep_all=True)

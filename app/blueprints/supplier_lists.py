@@ -68,7 +68,7 @@ def list_report(slug: str, list_id: int):
     """What happened to every row of one version."""
     with db.conn() as c:
         b = _brand(c, slug)
-        version = next((v for v in sl.versions(c, b["id"]) if v["id"] == list_id), None)
+        version = next(iter(sl.versions(c, b["id"], list_id)), None)
         if version is None:
             return page("not_found.html", 404, what=f"list {list_id}")
         rows = sl.list_rows(c, b["id"], list_id)
@@ -137,7 +137,7 @@ def api_upload(slug: str):
 def api_list(slug: str, list_id: int):
     with db.conn() as c:
         b = _brand(c, slug)
-        version = next((v for v in sl.versions(c, b["id"]) if v["id"] == list_id), None)
+        version = next(iter(sl.versions(c, b["id"], list_id)), None)
         if version is None:
             raise NotFound(f"no list {list_id} of brand {slug!r}")
         rows = sl.list_rows(c, b["id"], list_id)
