@@ -22,24 +22,13 @@ from urllib.parse import urlparse
 from flask import Blueprint, Flask, Response, current_app, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
-from app import accounts, db
-from app.errors import ApiError
+from accounts import users as accounts
+from app import db
+from core.errors import Forbidden, NotFound, Unauthorized
 
 CSRF_FIELD = "_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
-
-
-class Unauthorized(ApiError):
-    status = 401
-
-
-class Forbidden(ApiError):
-    status = 403
-
-
-class TooManyRequests(ApiError):
-    status = 429
 
 
 def secret_key(var_dir: Path, configured: str | None) -> str:
@@ -234,8 +223,6 @@ def require_brand_manager(fn):
         user = signed_in_user()
         if row is None:
             if user.is_admin:
-                from app.errors import NotFound
-
                 raise NotFound(f"no brand {slug!r}")
             return forbidden("you can only manage your own brand")
         if not user.can_manage(row[0]):
@@ -246,6 +233,7 @@ def require_brand_manager(fn):
 
 
 def retry_after_response(exc: accounts.RateLimited) -> Response:
+    """429 with Retry-After for a rate-limited login."""
     resp = current_app.json.response({"error": str(exc), "retry_after": exc.retry_after})
     resp.status_code = 429
     resp.headers["Retry-After"] = str(exc.retry_after)

@@ -9,7 +9,7 @@ import psycopg
 from flask import Flask, current_app
 from psycopg_pool import ConnectionPool
 
-from app.database import make_pool
+from db.connection import make_pool
 
 
 def init_app(app: Flask) -> None:

@@ -1,40 +1,44 @@
-"""One error module: every API error is a subclass mapped to a status code and a JSON body."""
+"""The one mapping of domain errors to HTTP: each kind of `core.errors.DomainError` gets a status and JSON body."""
 
 from __future__ import annotations
 
+import logging
+
+import psycopg
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
+from core import errors
 
-class ApiError(Exception):
-    """Base class of errors answered as JSON."""
+log = logging.getLogger(__name__)
 
-    status = 400
-
-    def __init__(self, reason: str, **details: object) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.details = details
-
-
-class BadRequest(ApiError):
-    status = 400
-
-
-class NotFound(ApiError):
-    status = 404
+STATUS: dict[type[errors.DomainError], int] = {
+    errors.Invalid: 400,
+    errors.Unauthorized: 401,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.TooLarge: 413,
+    errors.TooManyRequests: 429,
+    errors.Unavailable: 503,
+}
 
 
-class Unavailable(ApiError):
-    status = 503
+def status_of(err: errors.DomainError) -> int:
+    """The HTTP status of a domain error: the first of its classes (in MRO order) that has one."""
+    return next((STATUS[k] for k in type(err).__mro__ if k in STATUS), 400)
 
 
 def register(app: Flask) -> None:
-    """Answer ApiErrors, HTTP errors and unexpected failures as JSON."""
+    """Answer domain errors, HTTP errors and unexpected failures as JSON."""
 
-    @app.errorhandler(ApiError)
-    def _api(err: ApiError):
-        return jsonify({"error": err.reason, **err.details}), err.status
+    @app.errorhandler(errors.DomainError)
+    def _domain(err: errors.DomainError):
+        status = status_of(err)
+        headers = {"WWW-Authenticate": 'Bearer realm="bluemap"'} if status == 401 else {}
+        if "retry_after" in err.details:
+            headers["Retry-After"] = str(err.details["retry_after"])
+        return jsonify({"error": err.reason, **err.details}), status, headers
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
@@ -42,9 +46,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
-        import psycopg
-
         if isinstance(err, psycopg.OperationalError):
+            log.warning("database unavailable: %s", err)
             return jsonify({"error": "database unavailable"}), 503
-        app.logger.exception("unhandled error")
+        log.exception("unhandled error")
         return jsonify({"error": "internal error"}), 500

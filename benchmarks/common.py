@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from app.database import embedded_cluster
+from ops.cluster import embedded_cluster
 from app.settings import get_settings
 
 BENCH_DB = "bluemap_bench"
@@ -33,7 +33,7 @@ def bench_url(fresh: bool = False) -> str:
     url = f"{base}/{BENCH_DB}"
     with psycopg.connect(url, autocommit=True) as c:
         c.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    from app import migrate
+    from db import migrations as migrate
 
     migrate.upgrade(url)
     return url

@@ -25,7 +25,7 @@ FORMATS = (("geojson", "GeoJSON", ".geojson"), ("gpkg", "GPKG", ".gpkg"))
 
 def layer_sql(url: str) -> str:
     """The factories export query with its parameters inlined, for ogr2ogr -sql."""
-    from geo.export import selection
+    from exports import selection
 
     with psycopg.connect(url) as conn:
         src = selection.source(conn, selection.parse("factories", {}))
@@ -53,7 +53,7 @@ def main() -> None:
         for fmt, driver, suffix in FORMATS:
             ours_path, peer_path = Path(tmp) / f"ours{suffix}", Path(tmp) / f"ogr{suffix}"
             print(f"{fmt}: bluemap export ...", flush=True)
-            ours = timed([sys.executable, "-m", "app.cli", "export", "factories", "--format", fmt,
+            ours = timed([sys.executable, "-m", "ops.cli", "export", "factories", "--format", fmt,
                           "-o", str(ours_path)], env)
             print(f"  {ours.seconds:.1f} s, {ours.peak_mb:.0f} MB; ogr2ogr ...", flush=True)
             peer = timed(["ogr2ogr", "-f", driver, str(peer_path), f"PG:{url}", "-sql", sql,

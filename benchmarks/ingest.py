@@ -31,7 +31,7 @@ def main() -> None:
         from data.loaders import natural_earth
         natural_earth.load(c)
     env = {"DATABASE_URL": url}
-    ours = {kind: timed([sys.executable, "-m", "app.cli", "load-file", kind, str(p), "--dataset-id",
+    ours = {kind: timed([sys.executable, "-m", "ops.cli", "load-file", kind, str(p), "--dataset-id",
                          "synthetic-ipe"], env) for kind, p in (("facilities", fac), ("violations", vio))}
     with psycopg.connect(url, autocommit=True) as c:
         c.execute("DROP TABLE IF EXISTS raw_facilities, raw_violations")

@@ -136,7 +136,7 @@ def bench() -> None:
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": dsn, "PORT": str(port), "WORKERS": str(WORKERS)}
     bluemap = Path(sys.executable).with_name("bluemap")
-    cmd = [str(bluemap)] if bluemap.exists() else [sys.executable, "-m", "app.cli"]
+    cmd = [str(bluemap)] if bluemap.exists() else [sys.executable, "-m", "ops.cli"]
     proc = subprocess.Popen([*cmd, "serve"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 import psycopg
 
-from app.database import embedded_cluster
+from ops.cluster import embedded_cluster
 from app.settings import get_settings
 
 DB = "bluemap_bench_stations"  # its own database: other benchmarks recreate theirs
@@ -35,7 +35,7 @@ def database() -> str:
     url = f"{base}/{DB}"
     with psycopg.connect(url, autocommit=True) as c:
         c.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    from app import migrate
+    from db import migrations as migrate
 
     migrate.upgrade(url)
     with psycopg.connect(url) as c:
@@ -53,7 +53,7 @@ def serve(url: str) -> tuple[subprocess.Popen, int]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "DATABASE_URL": url}
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
+    proc = subprocess.Popen([sys.executable, "-m", "ops.cli", "serve", "--port", str(port), "--workers", "2"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while True:

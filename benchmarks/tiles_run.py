@@ -161,7 +161,7 @@ def db_floor(url: str, tiles: Sequence[Tile], timeout_ms: int) -> list[Sample]:
     The connection is configured as the server's pool configures its connections (statement timeout, no
     parallel workers, no JIT); only the execution and fetch of the tile are timed.
     """
-    from app.database import _configure_pooled
+    from db.connection import _configure_pooled
     from layers.registry import LAYERS
     from tiles.render import params, tile_mode
     from tiles.sql import tile_query

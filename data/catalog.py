@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+
+from core.datasets import Dataset
 
 BUNDLED = Path(__file__).resolve().parent / "bundled"
 
 CC_BY_4 = ("CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/")
 CC0 = ("CC0 1.0", "https://creativecommons.org/publicdomain/zero/1.0/")
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """One data set: where rows come from and under what terms they may be reused."""
-
-    id: str
-    title: str
-    licence: str
-    licence_url: str | None
-    attribution: str
-    source_url: str | None
-    synthetic: bool = False
-    folder: str | None = None
-
-    @property
-    def path(self) -> Path | None:
-        return BUNDLED / self.folder if self.folder else None
 
 
 DATASETS: dict[str, Dataset] = {d.id: d for d in (
@@ -69,12 +52,6 @@ DATASETS: dict[str, Dataset] = {d.id: d for d in (
 )}
 
 
-def upload_dataset(name: str, licence: str = "unspecified", dataset_id: str | None = None) -> Dataset:
-    """A data set record for a file a user loads with `bluemap load-file`."""
-    return Dataset(dataset_id or f"upload:{name}", f"Uploaded file {name}", licence, None,
-                   f"Uploaded file {name}; licence as stated by the uploader.", None)
-
-
 def attribution(dataset_ids) -> str:
     """One attribution line for data sets: each title with its licence; synthetic ones marked as such."""
     parts = []
@@ -82,3 +59,9 @@ def attribution(dataset_ids) -> str:
         ds = DATASETS[ds_id]
         parts.append("synthetic demo data (not real)" if ds.synthetic else f"{ds.title} ({ds.licence})")
     return "; ".join(parts)
+
+
+def folder(ds: Dataset) -> Path:
+    """The folder of a bundled data set under data/bundled/."""
+    assert ds.folder, f"{ds.id} is not a bundled data set"
+    return BUNDLED / ds.folder

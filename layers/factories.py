@@ -6,7 +6,7 @@ from typing import Any
 
 from psycopg import sql
 
-from data.industries import INDUSTRIES
+from standards.industries import INDUSTRIES
 from layers.base import ClusterCells, Filter, Layer, StyleContext
 
 STATUSES = ("open", "explained", "rectified", "none")

@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from app.pgcluster import Cluster, ClusterError
+from ops.cluster import Cluster, ClusterError
 
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -46,9 +46,9 @@ def cluster():
 @pytest.fixture(scope="session")
 def db_url(cluster) -> str:
     """URL of the migrated test database holding all the bundled data."""
-    from app import migrate
+    from db import migrations as migrate
     from data.loaders import registry
-    from data.staging import bump_data_version
+    from db.staging import bump_data_version
 
     migrate.upgrade(cluster.url)
     with psycopg.connect(cluster.url) as conn:

@@ -9,7 +9,7 @@ import uuid
 
 import psycopg
 
-from app import accounts
+from accounts import users as accounts
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="_csrf" value="([^"]+)"')

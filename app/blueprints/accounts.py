@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, request, url_for
 
-from app import accounts, auth, db
+from app import auth, db
+from accounts import users as accounts
 from app.blueprints.pages import page
 
 bp = Blueprint("accounts", __name__)

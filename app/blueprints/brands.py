@@ -12,11 +12,12 @@ from datetime import date
 
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, request, url_for
 
-from app import auth, db, i18n, logos
+from app import auth, db, i18n
+from tiles import logos
 from app.blueprints.pages import page
-from app.errors import BadRequest, NotFound
-from data import supply_chain as sc
-from data.staging import bump_data_version
+from core.errors import Invalid, NotFound
+from supply import chain as sc
+from db.staging import bump_data_version
 from layers.registry import LAYERS
 from tiles import sprites
 
@@ -32,7 +33,7 @@ def _as_of(conn) -> date:
         try:
             return date.fromisoformat(request.args["as_of"])
         except ValueError:
-            raise BadRequest("as_of must be a date YYYY-MM-DD") from None
+            raise Invalid("as_of must be a date YYYY-MM-DD") from None
     from app.blueprints.tiles import service
 
     version = service().version.current()
@@ -145,7 +146,7 @@ def api_suppliers(slug: str):
     """GeoJSON of the brand's suppliers with their 12-month status (private ones only for its users)."""
     tier = request.args.get("tier")
     if tier and tier not in sc.TIERS:
-        raise BadRequest(f"tier must be one of {', '.join(sc.TIERS)}")
+        raise Invalid(f"tier must be one of {', '.join(sc.TIERS)}")
     with db.conn() as c:
         b = _brand_or_404(c, slug)
         private = _may_see_private(b)

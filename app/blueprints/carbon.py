@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from app import db
-from app.errors import BadRequest
+from core.errors import Invalid
 from layers.base import FilterError
 from layers.carbon import LAYER, METRICS, breaks, prepare
 
@@ -39,7 +39,7 @@ def _filters() -> dict[str, object]:
     try:
         return LAYER.parse_filters(args)
     except FilterError as exc:
-        raise BadRequest(str(exc)) from None
+        raise Invalid(str(exc)) from None
 
 
 @bp.get("")
@@ -49,7 +49,7 @@ def areas():
         params = prepare(c, _filters())
         years = [r[0] for r in c.execute("SELECT DISTINCT year FROM area_carbon ORDER BY year")]
         if params["year"] not in years:
-            raise BadRequest(f"no carbon data for {params['year']}; years: {', '.join(map(str, years))}")
+            raise Invalid(f"no carbon data for {params['year']}; years: {', '.join(map(str, years))}")
         rows = [dict(zip(AREA_KEYS, r, strict=True)) for r in c.execute(AREAS, params)]
     metric, bins = str(params["metric"]), list(params["breaks"])  # type: ignore[arg-type]
     for row in rows:
@@ -69,7 +69,7 @@ def trend():
     """Yearly national totals (and one area's, with ?code=) of every metric."""
     code = request.args.get("code")
     if code is not None and not (code.isdigit() and len(code) == 6):
-        raise BadRequest(f"code must be a 6-digit GB/T 2260 area code; got {code!r}")
+        raise Invalid(f"code must be a 6-digit GB/T 2260 area code; got {code!r}")
     _filters()
     keys = ("year", "co2_mt", "co2_per_capita_t", "co2_per_10k_cny")
     with db.conn() as c:

@@ -9,10 +9,10 @@ from datetime import date, datetime, time, timedelta
 from flask import Blueprint, Response, jsonify, request
 
 from app import db
-from app.blueprints.readings import MAX_ITEMS, TooLarge, json_body, push_token
-from app.errors import ApiError, BadRequest, NotFound
-from data import emissions
-from data.catalog import Dataset
+from app.blueprints.readings import MAX_ITEMS, json_body, push_token
+from core.errors import Forbidden, Invalid, NotFound, TooLarge
+from ingest import emissions
+from core.datasets import Dataset
 
 bp = Blueprint("emissions", __name__, url_prefix="/api")
 DEFAULT_SPAN = timedelta(days=14)
@@ -28,10 +28,6 @@ WHERE e.facility_id = %(fid)s AND e.observed_at >= %(lo)s AND e.observed_at < %(
 ORDER BY e.observed_at, e.pollutant"""
 
 
-class Forbidden(ApiError):
-    status = 403
-
-
 def _day(name: str) -> date | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
@@ -39,7 +35,7 @@ def _day(name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise BadRequest(f"{name} must be a date such as 2025-10-20, not {raw!r}") from None
+        raise Invalid(f"{name} must be a date such as 2025-10-20, not {raw!r}") from None
 
 
 @bp.get("/facilities/<int:facility_id>/emissions")
@@ -47,10 +43,10 @@ def series(facility_id: int):
     """Hourly readings of every monitored pollutant (or `pollutant`), from..to (Beijing days), JSON or CSV."""
     pollutant = request.args.get("pollutant") or None
     if pollutant is not None and pollutant not in emissions.POLLUTANTS:
-        raise BadRequest(f"pollutant must be one of {', '.join(emissions.POLLUTANTS)}, not {pollutant!r}")
+        raise Invalid(f"pollutant must be one of {', '.join(emissions.POLLUTANTS)}, not {pollutant!r}")
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "csv"):
-        raise BadRequest(f"format must be json or csv, not {fmt!r}")
+        raise Invalid(f"format must be json or csv, not {fmt!r}")
     lo_day, hi_day = _day("from"), _day("to")
     with db.conn() as c:
         exists = facility_id <= 2**62 and c.execute("SELECT 1 FROM facilities WHERE id = %s", (facility_id,)).fetchone()
@@ -65,9 +61,9 @@ def series(facility_id: int):
             hi_day = latest.astimezone(emissions.BEIJING).date() if latest else date.today()
         lo_day = lo_day or hi_day - DEFAULT_SPAN + timedelta(days=1)
         if hi_day < lo_day:
-            raise BadRequest("from must not be after to")
+            raise Invalid("from must not be after to")
         if hi_day - lo_day >= MAX_SPAN:
-            raise BadRequest(f"the range is too long: at most {MAX_SPAN.days} days")
+            raise Invalid(f"the range is too long: at most {MAX_SPAN.days} days")
         lo = datetime.combine(lo_day, time(), emissions.BEIJING)
         hi = datetime.combine(hi_day + timedelta(days=1), time(), emissions.BEIJING)
         rows = c.execute(SERIES, {"fid": facility_id, "lo": lo, "hi": hi, "pollutant": pollutant}).fetchall()
@@ -101,7 +97,7 @@ def push():
         payload = json_body()
         items = payload.get("readings") if isinstance(payload, dict) else payload
         if not isinstance(items, list) or not items:
-            raise BadRequest('expected {"readings": [{"facility_id", "pollutant", "time", "value"}, ...]}')
+            raise Invalid('expected {"readings": [{"facility_id", "pollutant", "time", "value"}, ...]}')
         if len(items) > MAX_ITEMS:
             raise TooLarge(f"too many readings in one batch: {len(items)} (at most {MAX_ITEMS})")
         parsed: list[emissions.Reading | emissions.RowError] = []

@@ -1,5 +1,5 @@
 """Exports of any layer in GeoJSON, CSV, GeoPackage, Shapefile, KML, FlatGeobuf, HTML, PNG and PMTiles;
-asynchronous jobs for large ones. The work is done by geo.export; this only speaks HTTP."""
+asynchronous jobs for large ones. The work is done by exports; this only speaks HTTP."""
 
 from __future__ import annotations
 
@@ -11,21 +11,20 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from app import db
-from app.errors import ApiError, BadRequest, NotFound
-from geo.export import jobs, selection, service, writers
-from geo.export.selection import SelectionError
+from core.errors import Invalid, NotFound, TooLarge
+from exports import jobs
+from exports import selection
+from exports import service
+from exports import writers
+from exports.selection import SelectionError
 
 bp = Blueprint("exports", __name__)
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "Link, Content-Disposition"}
 HTML_MAX_FEATURES = 50_000
 
 
-class TooLarge(ApiError):
-    status = 413
-
-
 def _fail(exc: SelectionError):
-    raise (NotFound(exc.reason) if exc.status == 404 else BadRequest(exc.reason))
+    raise (NotFound(exc.reason) if exc.status == 404 else Invalid(exc.reason))
 
 
 def _var() -> Path:
@@ -36,7 +35,7 @@ def store() -> jobs.JobStore:
     """This process's job store (jobs interrupted by a restart are queued again on first use)."""
     js = current_app.extensions.get("export_jobs")
     if js is None:
-        from app.database import connect
+        from db.connection import connect
 
         s = current_app.config["SETTINGS"]
 
@@ -161,15 +160,15 @@ def create_job():
     """JSON body {layer, format, filters}: 202 with the job's id and status URL."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise BadRequest('send a JSON body {"layer": ..., "format": ..., "filters": {...}}')
+        raise Invalid('send a JSON body {"layer": ..., "format": ..., "filters": {...}}')
     layer, fmt, filters = body.get("layer"), body.get("format"), body.get("filters") or {}
     if not isinstance(layer, str) or not isinstance(fmt, str) or not isinstance(filters, dict):
-        raise BadRequest("layer and format must be strings and filters an object")
+        raise Invalid("layer and format must be strings and filters an object")
     unknown = sorted(set(body) - {"layer", "format", "filters"})
     if unknown:
-        raise BadRequest(f"unknown member {unknown[0]!r}; the body takes layer, format and filters")
+        raise Invalid(f"unknown member {unknown[0]!r}; the body takes layer, format and filters")
     if not all(isinstance(v, (str, int, float, bool)) for v in filters.values()):
-        raise BadRequest("filter values must be strings or numbers (polygon: GeoJSON as a string)")
+        raise Invalid("filter values must be strings or numbers (polygon: GeoJSON as a string)")
     args = {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in filters.items()}
     try:
         job = store().create(layer, fmt, args)

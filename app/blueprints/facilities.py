@@ -7,7 +7,7 @@ from decimal import Decimal
 from flask import Blueprint, jsonify
 
 from app import db
-from app.errors import NotFound
+from core.errors import NotFound
 
 bp = Blueprint("facilities", __name__, url_prefix="/api")
 MAX_ID = 2**63 - 1  # bigint

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from app import db
-from app.migrate import head_revision
+from db.migrations import head_revision
 
 bp = Blueprint("health", __name__)
 

@@ -15,10 +15,11 @@ from flask import Blueprint, Response, request
 from psycopg import sql
 
 from app import db
-from app.errors import BadRequest, NotFound
+from core.errors import Invalid, NotFound
 from data.catalog import attribution
-from geo.export import selection, writers
-from geo.export.selection import SelectionError, Source
+from exports import selection
+from exports import writers
+from exports.selection import SelectionError, Source
 from layers.base import Layer
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
@@ -46,13 +47,13 @@ def _json(body: Any, media: str = "application/json") -> Response:
 def _check_f(allowed: tuple[str, ...] = ("json",)) -> None:
     f = request.args.get("f")
     if f is not None and f not in allowed:
-        raise BadRequest(f"f must be one of {', '.join(allowed)} (this API speaks JSON and GeoJSON only)")
+        raise Invalid(f"f must be one of {', '.join(allowed)} (this API speaks JSON and GeoJSON only)")
 
 
 def _no_params(allowed: tuple[str, ...] = ("f",)) -> None:
     extra = sorted(set(request.args) - set(allowed))
     if extra:
-        raise BadRequest(f"unknown query parameter {extra[0]!r}")
+        raise Invalid(f"unknown query parameter {extra[0]!r}")
 
 
 def _layer(collection_id: str) -> Layer:
@@ -144,14 +145,14 @@ def _date(raw: str, end: bool) -> date | None:
             return datetime.fromisoformat(raw.replace("Z", "+00:00")).astimezone(UTC).date()
         return date.fromisoformat(raw)
     except ValueError:
-        raise BadRequest(f"datetime must be an RFC 3339 date or date-time, or an interval a/b with .. for "
+        raise Invalid(f"datetime must be an RFC 3339 date or date-time, or an interval a/b with .. for "
                          f"open ends; got {raw!r}") from None
 
 
 def _datetime_filters(layer: Layer, raw: str) -> dict[str, str]:
     since, until = selection.date_filters(layer)
     if not (since or until):
-        raise BadRequest(f"collection {layer.id!r} has no temporal property: datetime does not apply")
+        raise Invalid(f"collection {layer.id!r} has no temporal property: datetime does not apply")
     if "/" in raw:
         a, b = raw.split("/", 1)
         start, end = _date(a, False), _date(b, True)
@@ -180,13 +181,13 @@ def _items_source(conn: Any, layer: Layer, args: dict[str, str]) -> tuple[Source
     if "datetime" in args:
         clash = set(filters) & set(selection.date_filters(layer))
         if clash:
-            raise BadRequest(f"give either datetime or {', '.join(sorted(clash))}, not both")
+            raise Invalid(f"give either datetime or {', '.join(sorted(clash))}, not both")
         filters |= _datetime_filters(layer, args["datetime"])
     if "bbox-crs" in args and args["bbox-crs"] != CRS84:
-        raise BadRequest(f"bbox-crs: only {CRS84} is supported")
+        raise Invalid(f"bbox-crs: only {CRS84} is supported")
     for spatial in ("polygon", "area"):
         if spatial in filters:
-            raise BadRequest(f"unknown query parameter {spatial!r} "
+            raise Invalid(f"unknown query parameter {spatial!r} "
                              "(use /exports for polygon and area filters)")
     try:
         sel = selection.parse(layer.id, filters)
@@ -195,7 +196,7 @@ def _items_source(conn: Any, layer: Layer, args: dict[str, str]) -> tuple[Source
             sel = selection.Selection(sel.layer, sel.filters, sel.raw, bbox)
         return selection.source(conn, sel), sel
     except SelectionError as exc:
-        raise BadRequest(exc.reason) from None
+        raise Invalid(exc.reason) from None
 
 
 def _paged(src: Source, key: str, after: bool) -> Source:
@@ -212,7 +213,7 @@ def items(collection_id: str):
     args = request.args.to_dict()
     raw_limit = args.get("limit", str(DEFAULT_LIMIT))
     if not re.fullmatch(r"\d{1,9}", raw_limit) or not 1 <= int(raw_limit) <= MAX_LIMIT:
-        raise BadRequest(f"limit must be an integer from 1 to {MAX_LIMIT}; got {raw_limit!r}")
+        raise Invalid(f"limit must be an integer from 1 to {MAX_LIMIT}; got {raw_limit!r}")
     limit = int(raw_limit)
     key = selection.key_column(layer)
     after = args.get("after")
@@ -224,7 +225,7 @@ def items(collection_id: str):
             try:
                 params["after"] = _key_value(layer, after)
             except NotFound:
-                raise BadRequest(f"after must be a feature id of {layer.id}") from None
+                raise Invalid(f"after must be a feature id of {layer.id}") from None
         # Feature text from the exports' GeoJSON serialiser, in key order.
         rows = c.execute(writers.geojson_query(paged), params).fetchall()
         matched = selection.count(c, src) if after is None else None

@@ -9,8 +9,8 @@ from flask import Blueprint, Response, abort, render_template, request, send_fro
 from app import db, i18n
 from app.blueprints import facilities
 from data.catalog import DATASETS
-from data.emissions import POLLUTANTS
-from data.industries import INDUSTRIES
+from ingest.emissions import POLLUTANTS
+from standards.industries import INDUSTRIES
 from layers.factories import STATUS_COLOURS
 from layers.registry import LAYERS
 

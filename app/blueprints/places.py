@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 
 from app import db
 from app.blueprints.search import int_arg, like_escape
-from app.errors import BadRequest
+from core.errors import Invalid
 
 bp = Blueprint("places", __name__, url_prefix="/api")
 
@@ -37,7 +37,7 @@ def places():
     """Places whose Chinese or English name contains q; exact and prefix matches first, then by population."""
     q = (request.args.get("q") or "").strip()
     if not q or len(q) > 100 or "\x00" in q:
-        raise BadRequest("q is required: 1 to 100 characters")
+        raise Invalid("q is required: 1 to 100 characters")
     limit = int_arg("limit", 10, 1, 50)
     with db.conn() as c:
         rows = c.execute(PLACES, {"q": q, "esc": like_escape(q), "limit": limit}).fetchall()

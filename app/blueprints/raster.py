@@ -6,8 +6,8 @@ from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
 from app import db
 from app.blueprints.tiles import CORS, service
-from app.errors import BadRequest
-from data.surfaces import SurfaceError, When, parse_when, surface
+from core.errors import Invalid
+from monitoring.surfaces import SurfaceError, When, parse_when, surface
 from standards import aqi
 from tiles.raster import pm25_classes, render_png
 from tiles.render import check_address
@@ -21,7 +21,7 @@ def _surface() -> tuple[When, object]:
             when = parse_when(request.args.get("time"), request.args.get("date"), c)
             path = surface(c, current_app.config["SETTINGS"].var_dir / "surfaces", when, service().version.current())
     except SurfaceError as exc:
-        raise BadRequest(str(exc)) from None
+        raise Invalid(str(exc)) from None
     return when, path
 
 
@@ -31,11 +31,11 @@ def tile(z: str, x: str, y: str):
     try:
         zi, xi, yi = int(z), int(x), int(y)
     except ValueError:
-        raise BadRequest(f"z, x and y must be integers; got {z}/{x}/{y}") from None
+        raise Invalid(f"z, x and y must be integers; got {z}/{x}/{y}") from None
     try:
         check_address(zi, xi, yi)
     except ValueError as exc:
-        raise BadRequest(str(exc)) from None
+        raise Invalid(str(exc)) from None
     when, path = _surface()
     png = render_png(path, zi, xi, yi, when.version)  # type: ignore[arg-type]
     return Response(png, mimetype="image/png", headers={**CORS, "Cache-Control": "public, max-age=3600"})

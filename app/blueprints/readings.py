@@ -7,11 +7,12 @@ from datetime import date
 
 from flask import Blueprint, current_app, jsonify, request
 
-from app import db, tokens
+from app import db
+from accounts import tokens
 from app.blueprints import stations
-from app.errors import ApiError, BadRequest
-from data import readings
-from data.readings_store import Ingest
+from core.errors import Invalid, TooLarge
+from ingest import readings
+from monitoring.store import Ingest
 
 bp = Blueprint("readings", __name__, url_prefix="/api")
 bp.register_blueprint(stations.bp)  # /api/stations...: the stations' series are what this API feeds
@@ -19,25 +20,9 @@ MAX_ITEMS = 1000
 MAX_BYTES = 2_000_000
 
 
-class Unauthorized(ApiError):
-    status = 401
-
-
-class TooLarge(ApiError):
-    status = 413
-
-
-@bp.errorhandler(Unauthorized)
-def _unauthorized(err: Unauthorized):
-    return jsonify({"error": err.reason}), 401, {"WWW-Authenticate": 'Bearer realm="bluemap"'}
-
-
 def push_token(c) -> tokens.Token:
     """The push client's valid token (committing its check), or 401."""
-    try:
-        token = tokens.check(c, request.headers.get("Authorization"))
-    except tokens.TokenError as exc:
-        raise Unauthorized(str(exc)) from None
+    token = tokens.check(c, request.headers.get("Authorization"))  # TokenError is a 401
     c.commit()
     return token
 
@@ -52,7 +37,7 @@ def json_body():
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"the body is not valid JSON: {exc}") from None
+        raise Invalid(f"the body is not valid JSON: {exc}") from None
 
 
 def _items() -> tuple[list, dict]:
@@ -63,12 +48,12 @@ def _items() -> tuple[list, dict]:
         try:
             units = readings.parse_units(payload.get("units"))
         except ValueError as exc:
-            raise BadRequest(str(exc)) from None
+            raise Invalid(str(exc)) from None
         payload = payload.get("readings")
     if not isinstance(payload, list):
-        raise BadRequest('expected {"readings": [...]} (or a JSON list of readings)')
+        raise Invalid('expected {"readings": [...]} (or a JSON list of readings)')
     if not payload:
-        raise BadRequest("no readings in the batch")
+        raise Invalid("no readings in the batch")
     if len(payload) > MAX_ITEMS:
         raise TooLarge(f"too many readings in one batch: {len(payload)} (at most {MAX_ITEMS})")
     return payload, units

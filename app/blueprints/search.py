@@ -10,7 +10,7 @@ import time
 from flask import Blueprint, jsonify, request
 
 from app import db
-from app.errors import BadRequest
+from core.errors import Invalid
 from geo import datum
 from standards import uscc
 
@@ -189,30 +189,30 @@ def like_escape(text: str) -> str:
 
 
 def int_arg(name: str, default: int, lo: int, hi: int) -> int:
-    """An integer query parameter within lo..hi, else BadRequest."""
+    """An integer query parameter within lo..hi, else Invalid."""
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise BadRequest(f"{name} must be an integer from {lo} to {hi}, not {raw!r}") from None
+        raise Invalid(f"{name} must be an integer from {lo} to {hi}, not {raw!r}") from None
     if not lo <= value <= hi:
-        raise BadRequest(f"{name} must be an integer from {lo} to {hi}, not {value}")
+        raise Invalid(f"{name} must be an integer from {lo} to {hi}, not {value}")
     return value
 
 
 def float_arg(name: str) -> float:
-    """A required finite number query parameter, else BadRequest."""
+    """A required finite number query parameter, else Invalid."""
     raw = request.args.get(name)
     if raw is None or raw.strip() == "":
-        raise BadRequest(f"{name} is required")
+        raise Invalid(f"{name} is required")
     try:
         value = float(raw)
     except ValueError:
-        raise BadRequest(f"{name} must be a number, not {raw!r}") from None
+        raise Invalid(f"{name} must be a number, not {raw!r}") from None
     if not math.isfinite(value):
-        raise BadRequest(f"{name} must be a finite number, not {raw!r}")
+        raise Invalid(f"{name} must be a finite number, not {raw!r}")
     return value
 
 
@@ -225,11 +225,11 @@ def search():
     """Facilities by USCC (or legacy registration number / organisation code), else by name substring."""
     q = (request.args.get("q") or "").strip()
     if not q:
-        raise BadRequest("q is required (at least 1 character)")
+        raise Invalid("q is required (at least 1 character)")
     if len(q) > MAX_QUERY:
-        raise BadRequest(f"q is too long ({len(q)} characters; at most {MAX_QUERY})")
+        raise Invalid(f"q is too long ({len(q)} characters; at most {MAX_QUERY})")
     if "\x00" in q:
-        raise BadRequest("q cannot contain NUL characters")
+        raise Invalid("q cannot contain NUL characters")
     limit = int_arg("limit", 20, 1, 100)
     kind = uscc.kind_of(q)
     with db.conn() as c:
@@ -237,7 +237,7 @@ def search():
             try:
                 code = uscc.validate(uscc.normalise(q))
             except uscc.InvalidUSCC as exc:
-                raise BadRequest(str(exc)) from None
+                raise Invalid(str(exc)) from None
             results = _rows(c.execute(BY_USCC, {"code": code, "limit": limit}))
             return jsonify({"query": q, "kind": "uscc", "results": results})
         if kind in ("registration_no", "organisation_code"):
@@ -364,17 +364,17 @@ def near():
     lon, lat = float_arg("lon"), float_arg("lat")
     crs = (request.args.get("crs") or "wgs84").strip().lower()
     if crs not in datum.DATUMS:
-        raise BadRequest(f"crs must be one of {', '.join(datum.DATUMS)}, not {crs!r}")
+        raise Invalid(f"crs must be one of {', '.join(datum.DATUMS)}, not {crs!r}")
     if not datum.in_china_bbox(lon, lat):
         w, s, e, n = datum.CHINA_BBOX
-        raise BadRequest(f"point ({lon}, {lat}) is outside China (lon {w}..{e}, lat {s}..{n})")
+        raise Invalid(f"point ({lon}, {lat}) is outside China (lon {w}..{e}, lat {s}..{n})")
     raw = request.args.get("radius_m", "")
     try:
         radius = int(raw)
     except ValueError:
         radius = None
     if radius not in RADII:
-        raise BadRequest(f"radius_m must be one of {', '.join(map(str, RADII))}, not {raw!r}")
+        raise Invalid(f"radius_m must be one of {', '.join(map(str, RADII))}, not {raw!r}")
     limit = int_arg("limit", 500, 1, 1000)
     lon, lat = datum.to_wgs84(lon, lat, crs)
     # Degrees that safely cover the radius at this latitude, for the index prefilter.

@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import Blueprint, Response, jsonify, request
 
 from app import db
-from app.errors import BadRequest, NotFound
-from data import series
-from data.rollups import BEIJING
+from core.errors import Invalid, NotFound
+from monitoring import series
+from monitoring.rollups import BEIJING
 from standards import aqi, water
 
 bp = Blueprint("stations", __name__, url_prefix="/stations")
@@ -79,7 +79,7 @@ def listing():
     """Every station (or those of one kind) with its latest AQI or water class."""
     kind = (request.args.get("kind") or "").strip().lower() or None
     if kind not in (None, "air", "water"):
-        raise BadRequest(f"kind must be air or water, not {kind!r}")
+        raise Invalid(f"kind must be air or water, not {kind!r}")
     with db.conn() as c:
         rows = c.execute(STATION.format(where="(%(kind)s::text IS NULL OR s.kind = %(kind)s)"),
                          {"kind": kind}).fetchall()
@@ -141,9 +141,9 @@ def _bound(name: str, end: bool) -> datetime | None:
     try:
         at = datetime.combine(date.fromisoformat(raw), time()) if whole_day else datetime.fromisoformat(raw)
     except ValueError:
-        raise BadRequest(f"{name} must be a date (2016-03-01) or an ISO 8601 time, not {raw!r}") from None
+        raise Invalid(f"{name} must be a date (2016-03-01) or an ISO 8601 time, not {raw!r}") from None
     if not 1980 <= at.year <= 2100:
-        raise BadRequest(f"{name} must be between 1980 and 2100, not {raw!r}")
+        raise Invalid(f"{name} must be between 1980 and 2100, not {raw!r}")
     at = at if at.tzinfo else at.replace(tzinfo=BEIJING)
     if end:
         at += timedelta(days=1) if whole_day else timedelta(microseconds=1)
@@ -165,9 +165,9 @@ def _window(c, station_id: int, kind: str, interval: str) -> tuple[datetime, dat
     if hi is None:
         hi = lo + default
     if hi <= lo:
-        raise BadRequest("from must be before to")
+        raise Invalid("from must be before to")
     if hi - lo > limit + timedelta(days=1):
-        raise BadRequest(f"the range is too long for interval={interval}: at most {limit.days} days")
+        raise Invalid(f"the range is too long for interval={interval}: at most {limit.days} days")
     return lo, hi
 
 
@@ -176,15 +176,15 @@ def readings(station_id: int):
     """Hourly readings with AQI (interval=hour), or daily means with coverage and daily AQI (interval=day)."""
     interval = (request.args.get("interval") or "hour").strip().lower()
     if interval not in SPAN:
-        raise BadRequest(f"interval must be hour or day, not {interval!r}")
+        raise Invalid(f"interval must be hour or day, not {interval!r}")
     fmt = (request.args.get("format") or "json").strip().lower()
     if fmt not in ("json", "csv"):
-        raise BadRequest(f"format must be json or csv, not {fmt!r}")
+        raise Invalid(f"format must be json or csv, not {fmt!r}")
     with db.conn() as c:
         row = _get_station(c, station_id)
         code, kind = row[1], row[2]
         if kind == "water" and interval == "day":
-            raise BadRequest("water stations have their readings as measured: use interval=hour")
+            raise Invalid("water stations have their readings as measured: use interval=hour")
         lo, hi = _window(c, station_id, kind, interval)
         last_day = (hi - timedelta(microseconds=1)).astimezone(BEIJING).date()
         params = series.params() | {"id": station_id, "lo": lo, "hi": hi,

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from app import db
 from app.blueprints.tiles import CORS, service
-from app.errors import BadRequest, NotFound
+from core.errors import Invalid, NotFound
 from layers import styles
 from tiles import sprites
 from tiles.glyphs import GlyphError, GlyphStore
@@ -37,7 +37,7 @@ def style(name: str):
     try:
         body = styles.build(name, request.url_root, request.args.to_dict())
     except styles.StyleError as exc:
-        raise (NotFound(str(exc)) if exc.status == 404 else BadRequest(str(exc))) from None
+        raise (NotFound(str(exc)) if exc.status == 404 else Invalid(str(exc))) from None
     return jsonify(body), 200, {**CORS, "Cache-Control": "public, no-cache"}
 
 
@@ -86,7 +86,7 @@ def glyphs(stack: str, range_: str):
     try:
         data = glyph_store().get(stack, range_)
     except GlyphError as exc:
-        raise (BadRequest(str(exc)) if "range" in str(exc) else NotFound(str(exc))) from None
+        raise (Invalid(str(exc)) if "range" in str(exc) else NotFound(str(exc))) from None
     headers = {**CORS, "Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
     if "gzip" in request.headers.get("Accept-Encoding", ""):
         return Response(gzip.compress(data, 6, mtime=0), mimetype="application/x-protobuf",

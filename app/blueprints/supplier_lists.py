@@ -9,9 +9,9 @@ from flask import Blueprint, flash, jsonify, redirect, request, url_for
 
 from app import auth, db
 from app.blueprints.pages import page
-from app.errors import BadRequest, NotFound
-from data import supplier_lists as sl
-from data import supply_chain as sc
+from core.errors import Invalid, NotFound
+from supply import lists as sl
+from supply import chain as sc
 
 bp = Blueprint("supplier_lists", __name__)
 auth.protect(bp)
@@ -128,7 +128,7 @@ def api_upload(slug: str):
     try:
         _, result = _do_upload(slug)
     except sl.ListError as exc:
-        raise BadRequest(str(exc)) from None
+        raise Invalid(str(exc)) from None
     return jsonify(result.as_dict()), 201 if result.committed else 422
 
 
@@ -162,11 +162,11 @@ def api_decide(slug: str, row_id: int):
         try:
             fid = int(fid)
         except (TypeError, ValueError):
-            raise BadRequest("facility_id must be an integer") from None
+            raise Invalid("facility_id must be an integer") from None
     try:
         with db.conn() as c:
             b = _brand(c, slug)
             result = sl.decide(c, b["id"], row_id, body.get("action", ""), auth.signed_in_user().id, fid)
         return jsonify(result)
     except sl.ListError as exc:
-        raise BadRequest(str(exc)) from None
+        raise Invalid(str(exc)) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from app import db
-from app.errors import BadRequest, NotFound
+from core.errors import Invalid, NotFound
 from data.catalog import attribution
 from layers.registry import LAYERS
 from tiles.service import TileRequestError, TileService, parse_layers, parse_request
@@ -26,7 +26,7 @@ def service() -> TileService:
 
 
 def _fail(exc: TileRequestError):
-    raise BadRequest(str(exc)) if exc.status == 400 else NotFound(str(exc))
+    raise Invalid(str(exc)) if exc.status == 400 else NotFound(str(exc))
 
 
 @bp.get("/tiles/<spec>/<z>/<x>/<y>.mvt")

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import psycopg
 
-from data.catalog import DATASETS
+from data.catalog import DATASETS, folder
 from data.loaders import LoadResult
-from data.monitoring import compute_hourly_aqi
-from data.partitions import ensure_month_partitions
-from data.rollups import refresh_daily
-from data.staging import ewkt_point, register_dataset, upsert
+from monitoring.hourly import compute_hourly_aqi
+from monitoring.partitions import ensure_month_partitions
+from monitoring.rollups import refresh_daily
+from db.staging import ewkt_point, register_dataset, upsert
 
 DS = DATASETS["beijing-multisite-aq"]
 BEIJING = timezone(timedelta(hours=8))
@@ -28,9 +28,8 @@ def _num(v: str) -> float | None:
 
 def load_stations(conn: psycopg.Connection) -> dict[str, int]:
     """Upsert the stations from stations.csv; returns station id by pinyin name."""
-    assert DS.path
     rows = []
-    with open(DS.path / "stations.csv", encoding="utf-8") as fh:
+    with open(folder(DS) / "stations.csv", encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
             rows.append((r["code"], "air", r["name_zh"], r["station"], None, True,
                          ewkt_point(float(r["lon"]), float(r["lat"])), DS.id, False, "110000"))
@@ -59,13 +58,12 @@ def load(conn: psycopg.Connection) -> LoadResult:
     """Load stations and every hourly reading; re-loading adds nothing."""
     result = LoadResult(DS.id)
     register_dataset(conn, DS)
-    assert DS.path
     stations = load_stations(conn)
     result.written["stations"] = len(stations)
     ensure_month_partitions(conn, "air_readings", datetime(2013, 2, 28, tzinfo=UTC),
                             datetime(2017, 2, 28, tzinfo=UTC))
     total = 0
-    for path in sorted(DS.path.glob("PRSA_Data_*.csv")):
+    for path in sorted(folder(DS).glob("PRSA_Data_*.csv")):
         sid = stations[path.name.split("_")[2]]
         rows = _readings(path, sid, result)
         if conn.execute("SELECT EXISTS (SELECT 1 FROM air_readings WHERE station_id = %s)", (sid,)).fetchone()[0]:

@@ -7,10 +7,10 @@ import re
 
 import psycopg
 
-from data.admin_codes import BY_CUI, BY_ISO, PROVINCES
-from data.catalog import DATASETS
+from standards.admin import BY_CUI, BY_ISO, PROVINCES
+from data.catalog import DATASETS, folder
 from data.loaders import LoadResult
-from data.staging import register_dataset, upsert
+from db.staging import register_dataset, upsert
 
 WIKI = DATASETS["wikidata-population"]
 WB = DATASETS["worldbank-population"]
@@ -25,9 +25,8 @@ def load_population(conn: psycopg.Connection) -> LoadResult:
     result = LoadResult("population")
     register_dataset(conn, WIKI)
     register_dataset(conn, WB)
-    assert WIKI.path and WB.path
     wiki: dict[tuple[str, int], int] = {}
-    with open(WIKI.path / "wikidata_subnational_population_CN.csv", encoding="utf-8") as fh:
+    with open(folder(WIKI) / "wikidata_subnational_population_CN.csv", encoding="utf-8") as fh:
         for line, row in enumerate(csv.DictReader(fh), 2):
             code = BY_ISO.get(row["iso31662"])
             if not code or not row["populationYear"]:
@@ -37,7 +36,7 @@ def load_population(conn: psycopg.Connection) -> LoadResult:
             # CN-BJ has two 2020 rows; the larger one is the 7th-census figure (the other is 2010's).
             wiki[key] = max(wiki.get(key, 0), int(row["population"]))
     rows = [(c, y, p, WIKI.id) for (c, y), p in wiki.items()]
-    with open(WB.path / "worldbank_subnational_population_CHN.csv", encoding="utf-8") as fh:
+    with open(folder(WB) / "worldbank_subnational_population_CHN.csv", encoding="utf-8") as fh:
         for line, row in enumerate(csv.DictReader(fh), 2):
             # HASC letters clash with ISO letters (CN.HB is Hebei, CN-HB Hubei): match the English name.
             code = BY_EN.get(row["Country Name"].removeprefix("China, ").split(" ")[0])
@@ -58,12 +57,11 @@ def load_carbon(conn: psycopg.Connection) -> LoadResult:
     """Annual CO2 per province and sector, with the 2020 census population beside it."""
     result = LoadResult(CUI.id)
     register_dataset(conn, CUI)
-    assert CUI.path
     census = dict(conn.execute(
         "SELECT area_code, population FROM area_population WHERE year = %s AND dataset_id = %s",
         (CENSUS_YEAR, WIKI.id)).fetchall())
     rows = []
-    with open(CUI.path / "cui2021_annual_co2_by_province_sector.csv", encoding="utf-8") as fh:
+    with open(folder(CUI) / "cui2021_annual_co2_by_province_sector.csv", encoding="utf-8") as fh:
         for line, row in enumerate(csv.DictReader(fh), 2):
             code = BY_CUI.get(row["province_abbr"])
             if not code:

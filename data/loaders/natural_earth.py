@@ -6,10 +6,10 @@ import json
 
 import psycopg
 
-from data.admin_codes import PROVINCES
-from data.catalog import DATASETS
+from standards.admin import PROVINCES
+from data.catalog import DATASETS, folder
 from data.loaders import LoadResult
-from data.staging import register_dataset, upsert
+from db.staging import register_dataset, upsert
 
 DS = DATASETS["natural-earth-china"]
 _COUNTRY_FILES = {"ne10m_hongkong.geojson": "810000", "ne10m_macao.geojson": "820000",
@@ -28,9 +28,8 @@ def load(conn: psycopg.Connection) -> LoadResult:
     """Load the 34 province-level outlines and the 400 populated places."""
     result = LoadResult(DS.id)
     register_dataset(conn, DS)
-    assert DS.path
     rows = []
-    mainland = json.loads((DS.path / "ne10m_mainland.geojson").read_text())
+    mainland = json.loads((folder(DS) / "ne10m_mainland.geojson").read_text())
     for i, feat in enumerate(mainland["features"], 1):
         if feat.get("geometry") is None:
             result.skipped.append(("ne10m_mainland.geojson", i, f"{feat['properties'].get('name')}: null geometry"))
@@ -41,7 +40,7 @@ def load(conn: psycopg.Connection) -> LoadResult:
             continue
         rows.append((code, json.dumps(feat["geometry"])))
     for name, code in _COUNTRY_FILES.items():
-        for feat in json.loads((DS.path / name).read_text())["features"]:
+        for feat in json.loads((folder(DS) / name).read_text())["features"]:
             rows.append((code, json.dumps(feat["geometry"])))
     for code, geom in rows:
         zh, en, _, _ = PROVINCES[code]
@@ -54,7 +53,7 @@ def load(conn: psycopg.Connection) -> LoadResult:
             {"code": code, "zh": zh, "en": en, "geom": geom, "ds": DS.id})
     result.written["admin_areas"] = len(rows)
 
-    places = json.loads((DS.path / "ne10m_populated_places_china.geojson").read_text())["features"]
+    places = json.loads((folder(DS) / "ne10m_populated_places_china.geojson").read_text())["features"]
     prow = []
     for feat in places:
         p = feat["properties"]

@@ -9,11 +9,11 @@ import re
 
 import psycopg
 
-from data.catalog import DATASETS
-from data.facility_rows import FacilityRow, write_facilities
-from data.industries import sector_for_osh
+from data.catalog import DATASETS, folder
+from ingest.facilities import FacilityRow, write_facilities
+from standards.industries import sector_for_osh
 from data.loaders import LoadResult
-from data.staging import register_dataset, upsert
+from db.staging import register_dataset, upsert
 from geo.datum import to_wgs84
 
 DS = DATASETS["osh-fixture-lists"]
@@ -34,11 +34,10 @@ def facility_key(country: str, name: str, address: str) -> str:
 
 def _lists() -> list[dict]:
     """Each list file joined to its contributor and public flag."""
-    assert DS.path
-    contributors = {c["pk"]: c["fields"] for c in json.loads((DS.path / "contributors.json").read_text())}
-    lists = {x["pk"]: x["fields"] for x in json.loads((DS.path / "facility_lists.json").read_text())}
+    contributors = {c["pk"]: c["fields"] for c in json.loads((folder(DS) / "contributors.json").read_text())}
+    lists = {x["pk"]: x["fields"] for x in json.loads((folder(DS) / "facility_lists.json").read_text())}
     out = []
-    for src in json.loads((DS.path / "sources.json").read_text()):
+    for src in json.loads((folder(DS) / "sources.json").read_text()):
         f = src["fields"]
         if f.get("facility_list") not in lists:
             continue
@@ -52,7 +51,6 @@ def load(conn: psycopg.Connection) -> LoadResult:
     """Load brands, lists, supplier facilities and public/private links."""
     result = LoadResult(DS.id)
     register_dataset(conn, DS)
-    assert DS.path
     lists = _lists()
     brands = {lst["contributor"] for lst in lists}
     upsert(conn, "brands", ["slug", "name_en", "logo_key", "dataset_id"],
@@ -66,7 +64,7 @@ def load(conn: psycopg.Connection) -> LoadResult:
         conn.execute("""INSERT INTO supplier_lists (brand_id, name, version, file_name, status, dataset_id)
                         VALUES (%s, %s, 1, %s, 'accepted', %s) ON CONFLICT DO NOTHING""",
                      (brand_ids[slug], lst["name"], lst["file"], DS.id))
-        with open(DS.path / "list_files" / lst["file"], encoding="utf-8") as fh:
+        with open(folder(DS) / "list_files" / lst["file"], encoding="utf-8") as fh:
             for line, r in enumerate(csv.DictReader(fh), 2):
                 try:
                     lat, lng = float(r["lat"]), float(r["lng"])

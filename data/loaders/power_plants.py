@@ -6,11 +6,11 @@ import csv
 
 import psycopg
 
-from data.catalog import DATASETS
-from data.facility_rows import FacilityRow, write_facilities
-from data.industries import industry_for_fuel
+from data.catalog import DATASETS, folder
+from ingest.facilities import FacilityRow, write_facilities
+from standards.industries import industry_for_fuel
 from data.loaders import LoadResult
-from data.staging import register_dataset
+from db.staging import register_dataset
 
 DS = DATASETS["gppd-china"]
 
@@ -24,9 +24,8 @@ def _float(v: str) -> float | None:
 
 def read_rows(result: LoadResult) -> list[FacilityRow]:
     """Parse both GPPD files; rows without coordinates or with a repeated id go to the report."""
-    assert DS.path
     rows: dict[str, FacilityRow] = {}
-    with open(DS.path / "wri_china_power_plants.csv", encoding="utf-8") as fh:
+    with open(folder(DS) / "wri_china_power_plants.csv", encoding="utf-8") as fh:
         for line, r in enumerate(csv.DictReader(fh), 2):
             lat, lon = _float(r["Latitude"]), _float(r["Longitude"])
             ext = f"wri:{r['Power Plant ID']}"
@@ -43,7 +42,7 @@ def read_rows(result: LoadResult) -> list[FacilityRow]:
                                     attrs={"fuel": r["Fuel"], "capacity_mw": _float(r["Capacity (MW)"]),
                                            "owner": r["Owner"] or None, "commissioned": r["Commissioning Date"]
                                            or None, "source": r["Source"] or None})
-    with open(DS.path / "geodb_china_power_plants.csv", encoding="utf-8") as fh:
+    with open(folder(DS) / "geodb_china_power_plants.csv", encoding="utf-8") as fh:
         for line, r in enumerate(csv.DictReader(fh), 2):
             lat, lon = _float(r["latitude"]), _float(r["longitude"])
             if lat is None or lon is None:

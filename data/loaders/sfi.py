@@ -6,10 +6,10 @@ import csv
 
 import psycopg
 
-from data.catalog import DATASETS
-from data.facility_rows import FacilityRow, write_facilities
+from data.catalog import DATASETS, folder
+from ingest.facilities import FacilityRow, write_facilities
 from data.loaders import LoadResult
-from data.staging import register_dataset
+from db.staging import register_dataset
 
 DS = DATASETS["sfi-cement-steel"]
 FILES = {"sfi_cement_china.csv": "cement", "sfi_steel_china.csv": "steel"}
@@ -17,10 +17,9 @@ FILES = {"sfi_cement_china.csv": "cement", "sfi_steel_china.csv": "steel"}
 
 def read_rows(result: LoadResult) -> list[FacilityRow]:
     """Parse both SFI files into facility rows."""
-    assert DS.path
     rows = []
     for name, industry in FILES.items():
-        with open(DS.path / name, encoding="utf-8") as fh:
+        with open(folder(DS) / name, encoding="utf-8") as fh:
             for line, r in enumerate(csv.DictReader(fh), 2):
                 try:
                     lat, lon = float(r["latitude"]), float(r["longitude"])

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from data.admin_codes import PROVINCES
+from standards.admin import PROVINCES
 from data.catalog import BUNDLED
-from data.industries import INDUSTRIES
+from standards.industries import INDUSTRIES
 from data.synth.names import CATEGORIES, INDUSTRY_WORDS, TRADE_NAMES
 from standards import uscc
 

@@ -7,7 +7,7 @@ import random
 import psycopg
 import pytest
 
-from data import supplier_lists as sl
+from supply import lists as sl
 from tests.browser.conftest import wait_for_map
 from tests.supply_helpers import PASSWORD, csv_bytes, make_brand, make_user, unique
 

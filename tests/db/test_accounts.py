@@ -11,7 +11,8 @@ import psycopg
 import pytest
 from PIL import Image
 
-from app import accounts, auth
+from app import auth
+from accounts import users as accounts
 from tests.supply_helpers import PASSWORD, csrf_token, login, make_brand, make_user, unique
 
 
@@ -240,16 +241,16 @@ def test_create_admin_from_the_command_line(settings, db_url):
     email = unique("cli") + "@example.org"
     env = {**os.environ, "DATABASE_URL": settings.database_url, "BLUEMAP_VAR_DIR": str(settings.var_dir),
            "BLUEMAP_ADMIN_PASSWORD": PASSWORD}
-    res = subprocess.run([sys.executable, "-m", "app.cli", "users", "create-admin", "--email", email],
+    res = subprocess.run([sys.executable, "-m", "ops.cli", "users", "create-admin", "--email", email],
                          capture_output=True, text=True, env=env, timeout=120)
     assert res.returncode == 0, res.stderr
     assert f"admin {email} created" in res.stdout
     env.pop("BLUEMAP_ADMIN_PASSWORD")
-    res = subprocess.run([sys.executable, "-m", "app.cli", "users", "create-admin", "--email", email],
+    res = subprocess.run([sys.executable, "-m", "ops.cli", "users", "create-admin", "--email", email],
                          input=f"{PASSWORD}\n{PASSWORD}\n", capture_output=True, text=True, env=env,
                          timeout=120)
     assert res.returncode != 0 and "already a user" in res.stderr
-    res = subprocess.run([sys.executable, "-m", "app.cli", "users", "list"], capture_output=True, text=True,
+    res = subprocess.run([sys.executable, "-m", "ops.cli", "users", "list"], capture_output=True, text=True,
                          env=env, timeout=120)
     assert email in res.stdout and "admin" in res.stdout
 
@@ -306,7 +307,7 @@ def test_logo_upload_reaches_the_sprite(client, brand_user, brand, db_url):
 
 
 def test_svg_logo_is_sanitised_and_rasterised(client, brand_user, brand, db_url):
-    from app import logos
+    from tiles import logos
 
     if not logos.svg_available():
         pytest.skip("CairoSVG or the cairo library is not installed")

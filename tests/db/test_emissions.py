@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 import psycopg
 import pytest
 
-from app import tokens
-from data import emissions
+from accounts import tokens
+from ingest import emissions
 
 BEIJING = timezone(timedelta(hours=8))
 

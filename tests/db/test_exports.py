@@ -17,7 +17,9 @@ import geopandas  # noqa: F401 - loaded before the export modules, as in the web
 import pyogrio
 import pytest
 
-from geo.export import jobs, pmtiles, selection
+from exports import jobs
+from exports import pmtiles
+from exports import selection
 
 BEIJING = (114.0, 37.5, 119.5, 42.0)
 BBOX = ",".join(map(str, BEIJING))
@@ -319,7 +321,7 @@ def test_an_interrupted_job_is_run_again_after_a_restart(settings, tmp_path):
     """A job left `running` by a dead process (no lock held) is re-run by the next store that starts."""
     from contextlib import contextmanager
 
-    from app.database import connect
+    from db.connection import connect
 
     @contextmanager
     def conn():
@@ -346,7 +348,7 @@ def test_an_interrupted_job_is_run_again_after_a_restart(settings, tmp_path):
 def test_cli_export_with_progress(settings, conn, tmp_path):
     out = tmp_path / "cli.gpkg"
     env = {**os.environ, "DATABASE_URL": settings.database_url, "BLUEMAP_VAR_DIR": str(settings.var_dir)}
-    res = subprocess.run([sys.executable, "-m", "app.cli", "export", "factories", "--format", "gpkg",
+    res = subprocess.run([sys.executable, "-m", "ops.cli", "export", "factories", "--format", "gpkg",
                           "--bbox", BBOX, "-f", "industry=power_coal", "-o", str(out)],
                          capture_output=True, text=True, env=env, timeout=300)
     assert res.returncode == 0, res.stderr
@@ -356,11 +358,11 @@ def test_cli_export_with_progress(settings, conn, tmp_path):
     assert f"{n} rows written" in res.stdout
     assert len(pyogrio.read_dataframe(out, layer="factories")) == n
     csv_out = tmp_path / "cli.csv"
-    res = subprocess.run([sys.executable, "-m", "app.cli", "export", "air_stations", "--format", "csv",
+    res = subprocess.run([sys.executable, "-m", "ops.cli", "export", "air_stations", "--format", "csv",
                           "-o", str(csv_out)], capture_output=True, text=True, env=env, timeout=300)
     assert res.returncode == 0, res.stderr
     assert json.loads((tmp_path / "cli.csv.metadata.json").read_text())["layer"] == "air_stations"
-    bad = subprocess.run([sys.executable, "-m", "app.cli", "export", "factories", "--bbox", "1,2", "-o",
+    bad = subprocess.run([sys.executable, "-m", "ops.cli", "export", "factories", "--bbox", "1,2", "-o",
                           str(out)], capture_output=True, text=True, env=env, timeout=300)
     assert bad.returncode != 0 and "bbox" in bad.stderr
 
@@ -495,7 +497,7 @@ def test_pmtiles_leaf_directories():
 
 
 def test_html_map_embeds_leaflet_when_installed(client, tmp_path, monkeypatch):
-    from geo.export import maps
+    from exports import maps
 
     (tmp_path / "leaflet.js").write_text("window.L = {version: 'test \\\\ backslash'};")
     (tmp_path / "leaflet.css").write_text(".leaflet-container{}")

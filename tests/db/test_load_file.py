@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from data.files import load_csv
+from ingest.files import load_csv
 
 GOOD = "ext_id,name_zh,name_en,uscc,industry,lon,lat\n"
 
@@ -103,7 +103,7 @@ def test_violations_file(conn, tmp_path):
 def test_cli_reports_and_exits_nonzero(settings, tmp_path):
     path = write(tmp_path, "cli.csv", BAD)
     env = {"DATABASE_URL": settings.database_url, "PATH": "/usr/bin:/bin"}
-    res = subprocess.run([sys.executable, "-m", "app.cli", "load-file", "facilities", str(path)],
+    res = subprocess.run([sys.executable, "-m", "ops.cli", "load-file", "facilities", str(path)],
                          capture_output=True, text=True, env=env)
     assert res.returncode == 2
     assert "cli.csv:4 [lon]: not a number" in res.stdout

@@ -2,7 +2,7 @@
 
 import psycopg
 
-from app import migrate
+from db import migrations as migrate
 
 
 def tables(url):

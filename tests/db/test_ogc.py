@@ -11,7 +11,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from geo.export import selection
+from exports import selection
 from tests.conftest import _free_port, _unavailable
 
 CONFORMANCE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"

@@ -15,7 +15,7 @@ import mercantile
 import psycopg
 import pytest
 
-from data import supplier_lists as sl
+from supply import lists as sl
 from tests.supply_helpers import csv_bytes, login, make_brand, make_user, unique
 
 VIEWERS = ("anonymous", "other_brand")

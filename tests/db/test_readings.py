@@ -10,9 +10,10 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import psycopg
 import pytest
 
-from app import tokens
-from data import readings, rollups
-from data.readings import load_readings_csv
+from accounts import tokens
+from ingest import readings
+from monitoring import rollups
+from ingest.readings import load_readings_csv
 from standards import aqi
 
 BJ = timezone(timedelta(hours=8))
@@ -157,7 +158,7 @@ def test_file_level_problems(conn, tmp_path):
 
 def _cli(settings, *args):
     env = {**os.environ, "DATABASE_URL": settings.database_url, "BLUEMAP_VAR_DIR": str(settings.var_dir)}
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, env=env,
+    return subprocess.run([sys.executable, "-m", "ops.cli", *args], capture_output=True, text=True, env=env,
                           timeout=300)
 
 

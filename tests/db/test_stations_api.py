@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from data.rollups import BEIJING
+from monitoring.rollups import BEIJING
 from standards import aqi, water
 
 

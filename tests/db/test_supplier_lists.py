@@ -8,7 +8,7 @@ import random
 import psycopg
 import pytest
 
-from data import supplier_lists as sl
+from supply import lists as sl
 from geo.datum import wgs84_to_gcj02
 from tests.supply_helpers import (
     csrf_token,

@@ -199,7 +199,7 @@ def test_bad_requests_are_4xx_json(client, url, status, reason):
 
 
 def test_new_violation_shows_in_the_next_tile(client, conn, tmp_path):
-    from data.files import load_csv
+    from ingest.files import load_csv
 
     fid, ext, lon, lat, n = conn.execute("""
         SELECT id, ext_id, ST_X(geom), ST_Y(geom), violation_count FROM facilities
@@ -287,7 +287,7 @@ def test_cells_are_used_while_clean_and_cover_every_facility_once(conn):
     # Marked dirty (as a bulk load or a TRUNCATE does), tiles use the live aggregate until the version bump.
     conn.execute("UPDATE facility_cells_state SET dirty = true")
     assert tile_mode(conn, layer, 3, frozenset()) == "clusters"
-    from data.staging import bump_data_version
+    from db.staging import bump_data_version
 
     bump_data_version(conn)
     assert tile_mode(conn, layer, 3, frozenset()) == "cells"

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from data import validate as v
+from ingest import checks as v
 
 
 @pytest.mark.parametrize("text", ["2024-03-05", "2024/3/5", "2024.03.05", "2024年3月5日", "20240305"])

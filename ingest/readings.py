@@ -13,9 +13,9 @@ from pathlib import Path
 
 import psycopg
 
-from data.catalog import DATASETS, Dataset, upload_dataset
-from data.readings_store import POLLUTANTS, Ingest, Outcome, Reading
-from data.rollups import BEIJING, CUTOVER
+from core.datasets import Dataset, upload_dataset
+from monitoring.store import POLLUTANTS, Ingest, Outcome, Reading
+from monitoring.rollups import BEIJING, CUTOVER
 
 UNITS = {"pm25": "µg/m3", "pm10": "µg/m3", "so2": "µg/m3", "no2": "µg/m3", "o3": "µg/m3", "co": "mg/m3"}
 # Hourly values above these are instrument faults or unit mix-ups, not air (historic extremes in China are far
@@ -187,6 +187,7 @@ class FileReport:
 
 def load_readings_csv(conn: psycopg.Connection, path: Path, encoding: str = "utf-8",
                       skip_invalid: bool = False, dataset_id: str | None = None, licence: str = "unspecified",
+                      dataset: Dataset | None = None,
                       cutover: date = CUTOVER) -> FileReport:
     """Check every row of an hourly readings CSV; store all, or (skip_invalid) the valid rows; no commit."""
     path = Path(path)
@@ -219,7 +220,7 @@ def load_readings_csv(conn: psycopg.Connection, path: Path, encoding: str = "utf
         report.notes.append(f"columns ignored: {', '.join(ignored)}")
     units = {n: u for n, u in cols if n in POLLUTANTS and u}
     report.notes += [f"{p} converted from {u} to {UNITS[p]}" for p, u in units.items() if u != UNITS[p]]
-    ds = DATASETS.get(dataset_id or "") or upload_dataset(path.name, licence, dataset_id)
+    ds = dataset or upload_dataset(path.name, licence, dataset_id)
     # A savepoint (the caller commits): a file with rejected rows stores nothing unless skip_invalid.
     conn.execute("SAVEPOINT readings_file")
     try:

@@ -19,8 +19,8 @@ def _settings():
 def _ensure_db(settings) -> None:
     """Start the embedded cluster when no DATABASE_URL is configured."""
     if settings.embedded:
-        from app.database import embedded_cluster
-        from app.pgcluster import ClusterError
+        from ops.cluster import embedded_cluster
+        from ops.cluster import ClusterError
 
         try:
             embedded_cluster(settings).start()
@@ -44,7 +44,7 @@ def start() -> None:
     s = _settings()
     if not s.embedded:
         raise click.ClickException("DATABASE_URL is set: the external database is not managed here")
-    from app.database import embedded_cluster
+    from ops.cluster import embedded_cluster
 
     c = embedded_cluster(s)
     _ensure_db(s)
@@ -54,7 +54,7 @@ def start() -> None:
 @db.command()
 def stop() -> None:
     """Stop the embedded cluster (data is kept)."""
-    from app.database import embedded_cluster
+    from ops.cluster import embedded_cluster
 
     embedded_cluster(_settings()).stop()
     click.echo("stopped")
@@ -64,16 +64,16 @@ def stop() -> None:
 def status() -> None:
     """Say where the database is and which migration it is at."""
     s = _settings()
-    from app import migrate
+    from db import migrations as migrate
 
     if s.embedded:
-        from app.database import embedded_cluster
+        from ops.cluster import embedded_cluster
 
         click.echo(f"embedded cluster: {embedded_cluster(s).status()}")
     else:
         click.echo("external database (DATABASE_URL)")
     try:
-        click.echo(f"migration: {migrate.current_revision()} (head {migrate.head_revision()})")
+        click.echo(f"migration: {migrate.current_revision(s.dsn())} (head {migrate.head_revision()})")
     except Exception as exc:  # noqa: BLE001 - report any connection failure to the user
         click.echo(f"database unreachable: {exc.__class__.__name__}: {str(exc).strip().splitlines()[0]}")
         sys.exit(1)
@@ -84,7 +84,7 @@ def upgrade() -> None:
     """Apply the migrations."""
     s = _settings()
     _ensure_db(s)
-    from app import migrate
+    from db import migrations as migrate
 
     migrate.upgrade(s.dsn())
     click.echo(f"database at migration {migrate.current_revision(s.dsn())}")
@@ -98,7 +98,7 @@ def reset(yes: bool) -> None:
         click.confirm("This deletes all data. Continue?", abort=True)
     s = _settings()
     _ensure_db(s)
-    from app import migrate
+    from db import migrations as migrate
 
     migrate.downgrade(s.dsn(), "base")
     migrate.upgrade(s.dsn())
@@ -110,7 +110,7 @@ def reset(yes: bool) -> None:
 @click.option("--if-empty", is_flag=True, help="Only load when the database holds no facilities yet.")
 def load(dataset: str, if_empty: bool) -> None:
     """Load a bundled data set (or `all`)."""
-    from app.database import connect
+    from db.connection import connect
     from data.loaders import registry
 
     s = _settings()
@@ -124,7 +124,7 @@ def load(dataset: str, if_empty: bool) -> None:
         if if_empty and conn.execute("SELECT EXISTS (SELECT 1 FROM facilities)").fetchone()[0]:
             click.echo("data already loaded; nothing to do")
             return
-    from data.staging import bump_data_version
+    from db.staging import bump_data_version
 
     with click.progressbar(names, label="loading", item_show_func=lambda n: n or "") as bar:
         for name in bar:
@@ -151,8 +151,9 @@ def load(dataset: str, if_empty: bool) -> None:
 def load_file(kind: str, path: Path, crs: str, encoding: str, skip_invalid: bool, dataset_id: str | None,
               licence: str) -> None:
     """Load a CSV of facilities, violations or hourly air readings, with a row-level report of bad rows."""
-    from app.database import connect
-    from data.files import load_csv
+    from data.catalog import DATASETS
+    from db.connection import connect
+    from ingest.files import load_csv
 
     s = _settings()
     _ensure_db(s)
@@ -161,7 +162,8 @@ def load_file(kind: str, path: Path, crs: str, encoding: str, skip_invalid: bool
         return
     with connect(s) as conn:
         report = load_csv(conn, kind, path, crs=crs, encoding=encoding, skip_invalid=skip_invalid,
-                          dataset_id=dataset_id, licence=licence, progress=True)
+                          dataset_id=dataset_id, licence=licence, dataset=DATASETS.get(dataset_id or ""),
+                          progress=True)
     click.echo(report.text())
     if report.errors and not skip_invalid:
         sys.exit(2)
@@ -174,12 +176,13 @@ def _load_readings(s, path: Path, encoding: str, skip_invalid: bool, dataset_id:
     """`load-file readings`: CNEMC-style hourly readings, then their hourly AQI and daily rollups."""
     from datetime import date
 
-    from app.database import connect
-    from data.readings import load_readings_csv
+    from data.catalog import DATASETS
+    from db.connection import connect
+    from ingest.readings import load_readings_csv
 
     with connect(s) as conn:
         report = load_readings_csv(conn, path, encoding=encoding, skip_invalid=skip_invalid,
-                                   dataset_id=dataset_id, licence=licence,
+                                   dataset_id=dataset_id, licence=licence, dataset=DATASETS.get(dataset_id or ""),
                                    cutover=date.fromisoformat(s.aqi_cutover))
     click.echo(report.text())
     if report.errors or not report.stored:
@@ -198,8 +201,8 @@ def tokens() -> None:
 @click.option("--station", default=None, help="Only allow readings of this air station (its code).")
 def tokens_create(label: str, station: str | None) -> None:
     """Create a token and print it once: only its SHA-256 hash is stored."""
-    from app import tokens as api_tokens
-    from app.database import connect
+    from accounts import tokens as api_tokens
+    from db.connection import connect
 
     s = _settings()
     _ensure_db(s)
@@ -214,8 +217,8 @@ def tokens_create(label: str, station: str | None) -> None:
 @tokens.command("list")
 def tokens_list() -> None:
     """List the tokens (never their secrets)."""
-    from app import tokens as api_tokens
-    from app.database import connect
+    from accounts import tokens as api_tokens
+    from db.connection import connect
 
     s = _settings()
     _ensure_db(s)
@@ -231,8 +234,8 @@ def tokens_list() -> None:
 @click.argument("token_id", type=int)
 def tokens_revoke(token_id: int) -> None:
     """Revoke a token: it is refused from then on."""
-    from app import tokens as api_tokens
-    from app.database import connect
+    from accounts import tokens as api_tokens
+    from db.connection import connect
 
     s = _settings()
     _ensure_db(s)
@@ -251,7 +254,7 @@ def tokens_revoke(token_id: int) -> None:
 @click.option("--no-load", is_flag=True, help="Only write the IPE-scale CSV files.")
 def synth(scale: str, out: Path | None, n_facilities: int, n_violations: int, no_load: bool) -> None:
     """Generate deterministic synthetic data: the demo layer, or IPE scale for benchmarks."""
-    from app.database import connect
+    from db.connection import connect
 
     s = _settings()
     _ensure_db(s)
@@ -268,7 +271,7 @@ def synth(scale: str, out: Path | None, n_facilities: int, n_violations: int, no
     click.echo(f"wrote {fac_path} and {vio_path}")
     if no_load:
         return
-    from data.files import load_csv
+    from ingest.files import load_csv
 
     for kind, p in (("facilities", fac_path), ("violations", vio_path)):
         with connect(s) as conn:
@@ -285,7 +288,7 @@ def _prerender(s, maxzoom: int = 5, layer_ids: list[str] | None = None) -> int:
     """Fill the tile cache's low zooms for the current data version."""
     from contextlib import contextmanager
 
-    from app.database import connect
+    from db.connection import connect
     from tiles.prerender import prerender
     from tiles.service import TileService
 
@@ -320,7 +323,7 @@ def tiles_prerender(maxzoom: int, layers: str | None) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def tiles_render(layer: str, z: int, x: int, y: int, output: Path) -> None:
     """Write one tile (default filters) to a file."""
-    from app.database import connect
+    from db.connection import connect
     from tiles.render import render_many
     from tiles.service import TileRequestError, parse_layers
 
@@ -349,14 +352,14 @@ def tiles_render(layer: str, z: int, x: int, y: int, output: Path) -> None:
 def export_cmd(layer: str, fmt: str, bbox: str | None, polygon: str | None, area: str | None,
                filters: tuple[str, ...], output: Path) -> None:
     """Export a layer to a file, with a progress bar (no size limit; CSV adds FILE.metadata.json)."""
-    from geo.export import writers
+    from exports import writers
 
     writers.import_lean()  # keeps the process small: no pandas/geopandas
     from tqdm import tqdm
 
-    from app.database import connect
-    from geo.export import service
-    from geo.export.selection import SelectionError
+    from db.connection import connect
+    from exports import service
+    from exports.selection import SelectionError
 
     args: dict[str, str] = {}
     for item in filters:
@@ -392,7 +395,7 @@ def serve(workers: int | None, port: int | None) -> None:
     """Serve the app with gunicorn (starting the embedded database when needed)."""
     s = _settings()
     _ensure_db(s)
-    from app import migrate
+    from db import migrations as migrate
 
     if migrate.current_revision(s.dsn()) != migrate.head_revision():
         migrate.upgrade(s.dsn())
@@ -413,8 +416,8 @@ def users() -> None:
 @click.option("--name", default="", help="Display name.")
 def users_create_admin(email: str, name: str) -> None:
     """Create an administrator; the password comes from BLUEMAP_ADMIN_PASSWORD or is asked for."""
-    from app import accounts
-    from app.database import connect
+    from accounts import users as accounts
+    from db.connection import connect
 
     password = os.environ.get("BLUEMAP_ADMIN_PASSWORD") or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True)
@@ -431,8 +434,8 @@ def users_create_admin(email: str, name: str) -> None:
 @users.command("list")
 def users_list() -> None:
     """List the accounts."""
-    from app import accounts
-    from app.database import connect
+    from accounts import users as accounts
+    from db.connection import connect
 
     s = _settings()
     _ensure_db(s)

@@ -8,12 +8,12 @@ from datetime import date, datetime, timedelta, timezone
 
 import psycopg
 
-from data import series
-from data.series import LOCAL
-from data.staging import upsert
+from monitoring import series
+from monitoring.series import LOCAL
+from db.staging import upsert
 from standards import aqi
 
-BEIJING = timezone(timedelta(hours=8))  # days are calendar days in Asia/Shanghai (see data.series.LOCAL)
+BEIJING = timezone(timedelta(hours=8))  # days are calendar days in Asia/Shanghai (see monitoring.series.LOCAL)
 CUTOVER = date(2026, 3, 1)
 # Validity of the daily values (GB 3095-2012 table 4, as commonly applied; HJ 663 for the O3 8-hour maximum).
 MIN_HOURS = 20  # a 24-hour mean (and the O3 1-hour maximum) needs 20 hourly values

@@ -16,8 +16,8 @@ from typing import Any
 
 from psycopg import sql
 
-from geo.export import writers
-from geo.export.selection import WORLD, Source
+from exports import writers
+from exports.selection import WORLD, Source
 from layers.base import StyleContext
 
 MERCATOR_LAT = 85.05112878

@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from data import validate as v
-from data.catalog import Dataset
-from data.facility_rows import assign_area_codes
-from data.staging import bump_data_version, register_dataset
+from ingest import checks as v
+from core.datasets import Dataset
+from ingest.facilities import assign_area_codes
+from db.staging import bump_data_version, register_dataset
 from geo.datum import DATUMS, in_china_bbox, to_wgs84
 
 DATASET = Dataset("upload:supplier-lists", "Supplier lists uploaded by brands", "provided by the brands",

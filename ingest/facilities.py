@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from data.staging import ewkt_point, upsert
+from db.staging import ewkt_point, upsert
 
 COLUMNS = ["dataset_id", "ext_id", "name_zh", "name_en", "industry", "address", "source_crs", "attrs",
            "synthetic", "key_monitored", "geom"]

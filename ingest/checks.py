@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from data.industries import INDUSTRIES
+from standards.industries import INDUSTRIES
 from geo.datum import in_china_bbox, to_wgs84
 from standards import uscc
 

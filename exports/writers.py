@@ -22,7 +22,7 @@ from typing import Any
 
 from psycopg import sql
 
-from geo.export.selection import Source, key_column
+from exports.selection import Source, key_column
 
 BATCH = 5_000
 FGB_INDEX_MAX_ROWS = 1_000_000

@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from geo.export import provenance, selection, writers
-from geo.export.selection import Selection, SelectionError, Source
+from exports import provenance
+from exports import selection
+from exports import writers
+from exports.selection import Selection, SelectionError, Source
 
 MAP_FORMATS = {
     "html": ("Standalone HTML map (Leaflet via folium) with popups, legend and attribution",
@@ -114,7 +116,7 @@ def plan(conn: Any, req: Request, url: str | None = None) -> Plan:
     src = selection.source(conn, req.selection)
     extra: dict[str, Any] = {}
     if req.format == "pmtiles":
-        from geo.export import pmtiles
+        from exports import pmtiles
 
         size = pmtiles.tile_count(conn, src, req.options["minzoom"], req.options["maxzoom"])
         extra = {"zooms": [req.options["minzoom"], req.options["maxzoom"]], "tiles_max": size}
@@ -128,7 +130,7 @@ def plan(conn: Any, req: Request, url: str | None = None) -> Plan:
 
 
 def _html_offline_note() -> str:
-    from geo.export import maps
+    from exports import maps
 
     return ("Leaflet is embedded: the file opens offline." if maps.leaflet_assets() else
             "Leaflet is loaded from its CDN: the map needs an internet connection (install the npm `leaflet` "
@@ -142,11 +144,11 @@ def produce(conn: Any, p: Plan, path: Path, progress: writers.Progress = None) -
         return writers.write(conn, p.source, writers.FORMATS[req.format], path, p.meta, progress,
                              bom=req.options.get("bom", False))
     if req.format == "pmtiles":
-        from geo.export import pmtiles
+        from exports import pmtiles
 
         return pmtiles.write(conn, p.source, path, req.options["minzoom"], req.options["maxzoom"], p.meta,
                              progress)
-    from geo.export import maps
+    from exports import maps
 
     if req.format == "png":
         return maps.write_png(conn, p.source, path, req.options["width"], req.options["height"], p.meta,

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 import psycopg
 from psycopg import sql
 
-from data.catalog import Dataset
+from core.datasets import Dataset
 
 
 def ewkt_point(lon: float, lat: float) -> str:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import psycopg
 
+from core.errors import Unauthorized
+
 PREFIX = "bm_"
 
 
@@ -20,7 +22,7 @@ class Token:
     station_id: int | None
 
 
-class TokenError(Exception):
+class TokenError(Unauthorized):
     """A token that is missing, unknown or revoked; the message says which."""
 
 

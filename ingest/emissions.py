@@ -17,9 +17,9 @@ from typing import Any
 
 import psycopg
 
-from data.catalog import Dataset
-from data.readings import RowError
-from data.staging import bump_data_version, register_dataset
+from core.datasets import Dataset
+from ingest.readings import RowError
+from db.staging import bump_data_version, register_dataset
 
 BEIJING = timezone(timedelta(hours=8))
 # Pollutant -> (English, Chinese, unit, medium).

@@ -1,20 +1,24 @@
-"""Connections: the embedded cluster for this checkout, and one pool per application."""
+"""Connections: one for a command or loader, one pool per application; both set the session up alike."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from app.pgcluster import Cluster
-from app.settings import Settings
 
 
-def embedded_cluster(settings: Settings) -> Cluster:
-    """The private cluster under var/ that serves when DATABASE_URL is unset."""
-    return Cluster(settings.var_dir, settings.pg_port, settings.pg_user, settings.pg_database)
+class Settings(Protocol):
+    """What connections need of the service settings (the app's Settings object provides it)."""
+
+    statement_timeout_ms: int
+    pool_min: int
+    pool_max: int
+
+    def dsn(self) -> str: ...
 
 
 def _configure(conn: psycopg.Connection, timeout_ms: int) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from data.catalog import DATASETS, attribution
-from geo.export.selection import Selection, columns
+from exports.selection import Selection, columns
 
 CRS = {"name": "WGS 84 longitude/latitude", "epsg": 4326, "uri": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}
 SYNTHETIC_NOTE = ("Rows whose `synthetic` column is true hold generated demonstration values (names, "

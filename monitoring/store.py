@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 
 import psycopg
 
-from data.catalog import Dataset
-from data.partitions import ensure_month_partitions
-from data.rollups import CUTOVER, local_day, refresh_daily, store_hourly_aqi
-from data.staging import bump_data_version, register_dataset
+from core.datasets import Dataset
+from monitoring.partitions import ensure_month_partitions
+from monitoring.rollups import CUTOVER, local_day, refresh_daily, store_hourly_aqi
+from db.staging import bump_data_version, register_dataset
 
 POLLUTANTS = ("pm25", "pm10", "so2", "no2", "o3", "co")
 CHUNK = 5000

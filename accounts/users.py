@@ -16,7 +16,8 @@ from datetime import timedelta
 import psycopg
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from data.catalog import Dataset
+from core.datasets import Dataset
+from core.errors import Invalid, TooManyRequests
 
 ROLES = ("admin", "brand")
 MIN_PASSWORD = 10
@@ -36,7 +37,7 @@ BRANDS_DATASET = Dataset("upload:brand-accounts", "Brands registered by administ
 _DUMMY_HASH = generate_password_hash("not a real password")
 
 
-class AccountError(ValueError):
+class AccountError(Invalid):
     """A request about accounts that cannot be done; the message says why."""
 
 
@@ -142,11 +143,11 @@ def list_users(conn: psycopg.Connection) -> list[dict]:
 
 # --- login and its rate limit ---------------------------------------------------------------------------
 
-class RateLimited(AccountError):
+class RateLimited(TooManyRequests, AccountError):
     """Too many failed logins; retry_after is in seconds."""
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__("too many failed logins: try again later")
+        super().__init__("too many failed logins: try again later", retry_after=retry_after)
         self.retry_after = retry_after
 
 
@@ -289,7 +290,7 @@ def user_for_token(conn: psycopg.Connection, token: str) -> User | None:
 
 def create_brand(conn: psycopg.Connection, slug: str, name_en: str, name_zh: str | None) -> int:
     """A new brand (its data set: brand registrations); AccountError for a bad or taken slug."""
-    from data.staging import register_dataset
+    from db.staging import register_dataset
 
     slug = (slug or "").strip().lower()
     if not SLUG.match(slug):

@@ -12,10 +12,10 @@ from pathlib import Path
 import psycopg
 from tqdm import tqdm
 
-from data import validate as v
-from data.catalog import DATASETS, Dataset, upload_dataset
-from data.facility_rows import assign_area_codes
-from data.staging import bump_data_version, ewkt_point, register_dataset
+from ingest import checks as v
+from core.datasets import Dataset, upload_dataset
+from ingest.facilities import assign_area_codes
+from db.staging import bump_data_version, ewkt_point, register_dataset
 
 FACILITY_COLUMNS = {"ext_id", "uscc", "name", "name_zh", "name_en", "industry", "address", "lon", "lat",
                     "key_monitored", "area_code", "registration_no", "organisation_code"}
@@ -206,12 +206,13 @@ def _commit_violations(conn: psycopg.Connection, ds: Dataset, synthetic: bool, r
 
 def load_csv(conn: psycopg.Connection, kind: str, path: Path, crs: str = "wgs84", encoding: str = "utf-8",
              skip_invalid: bool = False, dataset_id: str | None = None, licence: str = "unspecified",
+             dataset: Dataset | None = None,
              progress: bool = False) -> FileReport:
     """Validate every row of `path`, then commit all of it, or (skip_invalid) the valid rows only."""
     allowed, required, parse, stage_cols = KINDS[kind]
     path = Path(path)
     report = FileReport(path.name, kind)
-    ds = DATASETS.get(dataset_id or "") or upload_dataset(path.name, licence, dataset_id)
+    ds = dataset or upload_dataset(path.name, licence, dataset_id)
     rejects: list[tuple[int, str, bytes]] = []
     lines = _lines(path, encoding, report)
     header_line = next(lines, None)

@@ -159,3 +159,8 @@ class Cluster:
             return f"not initialised ({self.datadir})"
         state = "running" if self.running() else "stopped"
         return f"{state} on 127.0.0.1:{self.port} ({self.datadir})"
+
+
+def embedded_cluster(settings) -> Cluster:
+    """The private cluster under var/ that serves when DATABASE_URL is unset."""
+    return Cluster(settings.var_dir, settings.pg_port, settings.pg_user, settings.pg_database)

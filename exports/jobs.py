@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from geo.export import service
+from exports import service
 
 ConnFactory = Callable[[], AbstractContextManager[Any]]
 STATES = ("queued", "running", "done", "failed")

@@ -20,7 +20,7 @@ from typing import Any
 
 import mercantile
 
-from geo.export.selection import WORLD, Source
+from exports.selection import WORLD, Source
 
 HEADER_LEN = 127
 ROOT_MAX = 16_384  # header + root directory must fit in the first 16 KiB

@@ -1,0 +1,1 @@
+"""The database: connections and pool, table metadata, migrations runner, bulk COPY upserts."""

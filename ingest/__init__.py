@@ -1,0 +1,1 @@
+"""Ingest: one row/issue/report framework and table reader, and the pipelines that use them."""

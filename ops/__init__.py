@@ -1,0 +1,1 @@
+"""Operations: the command-line interface, the embedded PostGIS cluster."""

@@ -1,0 +1,1 @@
+"""Read queries behind the API and pages: search, near, facilities, stations, carbon."""
