@@ -13,12 +13,22 @@ WORKDIR /srv/bluemap
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --omit=dev && npm cache clean --force
 COPY pyproject.toml README.md alembic.ini ./
-COPY app app
-COPY geo geo
-COPY tiles tiles
-COPY layers layers
+# The rooms of the service, bottom to top (see README "Layout").
+COPY core core
 COPY standards standards
+COPY geo geo
+COPY db db
+COPY monitoring monitoring
+COPY ingest ingest
+COPY supply supply
+COPY accounts accounts
 COPY data data
+COPY layers layers
+COPY tiles tiles
+COPY exports exports
+COPY queries queries
+COPY app app
+COPY ops ops
 COPY migrations migrations
 RUN pip install -e . && useradd --system --home /srv/bluemap bluemap && chown -R bluemap /srv/bluemap
 USER bluemap

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import psycopg
+from psycopg.rows import dict_row
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.datasets import Dataset
@@ -55,6 +56,7 @@ class User:
 
     @property
     def is_admin(self) -> bool:
+        """Whether the user administers the whole service."""
         return self.role == "admin"
 
     def can_manage(self, brand_id: int) -> bool:
@@ -118,27 +120,29 @@ def create_user(conn: psycopg.Connection, email: str, password: str, role: str, 
                           VALUES (%s, %s, %s, %s, %s) RETURNING id""",
                        (email, name.strip()[:200], generate_password_hash(password), role, brand_id)
                        ).fetchone()
+    assert row is not None
     user = get_user(conn, row[0])
     assert user is not None
     return user
 
 
 def set_password(conn: psycopg.Connection, user_id: int, password: str) -> None:
+    """Set a new password after checking the password rules."""
     check_password_rules(password)
     conn.execute("UPDATE users SET password_hash = %s WHERE id = %s",
                  (generate_password_hash(password), user_id))
 
 
 def set_disabled(conn: psycopg.Connection, user_id: int, disabled: bool) -> None:
+    """Disable or re-enable a user's sign-in."""
     conn.execute("UPDATE users SET disabled = %s WHERE id = %s", (disabled, user_id))
 
 
 def list_users(conn: psycopg.Connection) -> list[dict]:
-    rows = conn.execute("""SELECT u.id, u.email, u.name, u.role, b.slug, u.disabled, u.created_at,
+    """Every user with the brand they belong to."""
+    return _dicts(conn, """SELECT u.id, u.email, u.name, u.role, b.slug AS brand, u.disabled, u.created_at,
                                   u.last_login_at
                            FROM users u LEFT JOIN brands b ON b.id = u.brand_id ORDER BY u.role, u.email""")
-    keys = ("id", "email", "name", "role", "brand", "disabled", "created_at", "last_login_at")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
 # --- login and its rate limit ---------------------------------------------------------------------------
@@ -160,12 +164,13 @@ def _limit(conn: psycopg.Connection, email: str, ip: str) -> None:
                  WHERE ip = %(ip)s AND NOT success AND attempted_at > now() - %(w)s
                  ORDER BY attempted_at DESC LIMIT %(cap)s) a""",
         {"e": email, "ip": ip, "w": WINDOW, "cap": FAILURES_PER_IP}).fetchone()
+    assert row is not None  # an aggregate always answers one row
     pair, pair_first, per_ip, ip_first = row
     first = pair_first if pair >= MAX_FAILURES else ip_first if per_ip >= FAILURES_PER_IP else None
     if first is not None:
-        wait = conn.execute("SELECT ceil(extract(epoch FROM %s::timestamptz + %s - now()))::int",
-                            (first, WINDOW)).fetchone()[0]
-        raise RateLimited(max(1, wait))
+        left = conn.execute("SELECT ceil(extract(epoch FROM %s::timestamptz + %s - now()))::int",
+                            (first, WINDOW)).fetchone()
+        raise RateLimited(max(1, left[0] if left else 1))
 
 
 def authenticate(conn: psycopg.Connection, email: str, password: str, ip: str) -> User | None:
@@ -183,7 +188,7 @@ def authenticate(conn: psycopg.Connection, email: str, password: str, ip: str) -
     ok = matches and row is not None and not row[2]
     conn.execute("INSERT INTO login_attempts (email, ip, success) VALUES (%s, %s, %s)", (email, ip, ok))
     conn.execute("DELETE FROM login_attempts WHERE attempted_at < now() - interval '1 day'")
-    if not ok:
+    if not ok or row is None:
         return None
     conn.execute("DELETE FROM login_attempts WHERE email = %s AND ip = %s AND NOT success", (email, ip))
     conn.execute("UPDATE users SET last_login_at = now() WHERE id = %s", (row[0],))
@@ -206,17 +211,18 @@ def invite(conn: psycopg.Connection, email: str, role: str, brand_id: int | None
     row = conn.execute("""INSERT INTO invitations (token_hash, email, role, brand_id, created_by, expires_at)
                           VALUES (%s, %s, %s, %s, %s, now() + %s) RETURNING id""",
                        (hash_secret(token), email, role, brand_id, created_by, INVITE_TTL)).fetchone()
+    assert row is not None
     return int(row[0]), token
 
 
 def open_invitation(conn: psycopg.Connection, token: str) -> dict | None:
     """The invitation of a token while it can still be accepted."""
-    row = conn.execute("""SELECT i.id, i.email, i.role, i.brand_id, b.slug, b.name_en, b.name_zh, i.expires_at
-                          FROM invitations i LEFT JOIN brands b ON b.id = i.brand_id
-                          WHERE i.token_hash = %s AND i.accepted_at IS NULL AND i.revoked_at IS NULL
-                            AND i.expires_at > now()""", (hash_secret(token or ""),)).fetchone()
-    keys = ("id", "email", "role", "brand_id", "brand_slug", "brand_name_en", "brand_name_zh", "expires_at")
-    return dict(zip(keys, row, strict=True)) if row else None
+    rows = _dicts(conn, """SELECT i.id, i.email, i.role, i.brand_id, b.slug AS brand_slug, b.name_en AS brand_name_en,
+                                b.name_zh AS brand_name_zh, i.expires_at
+                         FROM invitations i LEFT JOIN brands b ON b.id = i.brand_id
+                         WHERE i.token_hash = %s AND i.accepted_at IS NULL AND i.revoked_at IS NULL
+                           AND i.expires_at > now()""", (hash_secret(token or ""),))
+    return rows[0] if rows else None
 
 
 def accept_invitation(conn: psycopg.Connection, token: str, name: str, password: str) -> User:
@@ -231,19 +237,18 @@ def accept_invitation(conn: psycopg.Connection, token: str, name: str, password:
 
 
 def revoke_invitation(conn: psycopg.Connection, invitation_id: int) -> bool:
+    """Revoke an open invitation; False when it was accepted, revoked or unknown."""
     cur = conn.execute("""UPDATE invitations SET revoked_at = now()
                           WHERE id = %s AND accepted_at IS NULL AND revoked_at IS NULL""", (invitation_id,))
     return cur.rowcount == 1
 
 
 def list_invitations(conn: psycopg.Connection) -> list[dict]:
-    rows = conn.execute("""SELECT i.id, i.email, i.role, b.slug, i.created_at, i.expires_at, i.accepted_at,
-                                  i.revoked_at, i.expires_at < now()
+    """The latest 200 invitations, with whether each has expired."""
+    return _dicts(conn, """SELECT i.id, i.email, i.role, b.slug AS brand, i.created_at, i.expires_at, i.accepted_at,
+                                  i.revoked_at, i.expires_at < now() AS expired
                            FROM invitations i LEFT JOIN brands b ON b.id = i.brand_id
                            ORDER BY i.created_at DESC LIMIT 200""")
-    keys = ("id", "email", "role", "brand", "created_at", "expires_at", "accepted_at", "revoked_at",
-            "expired")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
 # --- API tokens of brand users ------------------------------------------------------------------------------
@@ -257,20 +262,21 @@ def create_token(conn: psycopg.Connection, user_id: int, label: str) -> tuple[in
     row = conn.execute("INSERT INTO user_api_tokens (token_hash, user_id, label) VALUES (%s, %s, %s) "
                        "RETURNING id",
                        (hash_secret(token), user_id, label)).fetchone()
+    assert row is not None
     return int(row[0]), token
 
 
 def revoke_token(conn: psycopg.Connection, user_id: int, token_id: int) -> bool:
+    """Revoke one of a user's API tokens; False when it was not theirs or already revoked."""
     cur = conn.execute("""UPDATE user_api_tokens SET revoked_at = now()
                           WHERE id = %s AND user_id = %s AND revoked_at IS NULL""", (token_id, user_id))
     return cur.rowcount == 1
 
 
 def list_tokens(conn: psycopg.Connection, user_id: int) -> list[dict]:
-    rows = conn.execute("""SELECT id, label, created_at, last_used_at, revoked_at FROM user_api_tokens
+    """A user's API tokens (never their secrets)."""
+    return _dicts(conn, """SELECT id, label, created_at, last_used_at, revoked_at FROM user_api_tokens
                            WHERE user_id = %s ORDER BY id""", (user_id,))
-    keys = ("id", "label", "created_at", "last_used_at", "revoked_at")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
 def user_for_token(conn: psycopg.Connection, token: str) -> User | None:
@@ -305,4 +311,21 @@ def create_brand(conn: psycopg.Connection, slug: str, name_en: str, name_zh: str
                           VALUES (%s, %s, %s, %s, %s) RETURNING id""",
                        (slug, name_en, (name_zh or "").strip()[:200] or None, f"brand-{slug}",
                         BRANDS_DATASET.id)).fetchone()
+    assert row is not None
     return int(row[0])
+
+
+def list_brands(conn: psycopg.Connection) -> list[dict]:
+    """Brands with their public and private supplier counts and number of users."""
+    return _dicts(conn, """
+        SELECT b.id, b.slug, b.name_zh, b.name_en, b.logo_png IS NOT NULL AS has_logo,
+               count(DISTINCT l.facility_id) FILTER (WHERE l.active AND l.is_public) AS public,
+               count(DISTINCT l.facility_id) FILTER (WHERE l.active AND NOT l.is_public) AS private,
+               (SELECT count(*) FROM users u WHERE u.brand_id = b.id) AS users
+        FROM brands b LEFT JOIN brand_facility_links l ON l.brand_id = b.id
+        GROUP BY b.id ORDER BY b.slug""")
+
+
+def _dicts(conn: psycopg.Connection, query: str, params: tuple = ()) -> list[dict]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(query, params).fetchall()  # type: ignore[arg-type]

@@ -139,6 +139,7 @@ def log_in(user: accounts.User) -> None:
 
 
 def log_out() -> None:
+    """End the signed-in session."""
     session.clear()
     g.user = None
 
@@ -195,12 +196,13 @@ def forbidden(reason: str) -> Response:
     """403 as JSON or as a page."""
     if wants_json():
         raise Forbidden(reason)
-    from app.blueprints.pages import page
+    from app.render import page
 
     return page("message.html", 403, heading_key="forbidden", message=reason)
 
 
 def require_admin(fn):
+    """Decorator: only administrators may call the view."""
     @wraps(fn)
     @require_user
     def wrapper(*args, **kwargs):

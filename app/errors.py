@@ -42,7 +42,12 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
-        return jsonify({"error": err.description or err.name}), err.code or 500
+        response = jsonify({"error": err.description or err.name})
+        response.status_code = err.code or 500
+        for name, value in err.get_headers():  # e.g. Allow on 405
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import logging
+import time
+
+from flask import Flask, g, request
 
 from app.settings import Settings, get_settings
+from core import logs
+
+log = logging.getLogger("app.requests")
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask app for `settings` (read from the environment when omitted)."""
     app = Flask(__name__)
-    app.config["SETTINGS"] = settings or get_settings()
+    active = settings or get_settings()
+    app.config["SETTINGS"] = active
+    logs.configure(active.log_level)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    from app import auth, db, errors
+    from app import auth, db, errors, security
 
     db.init_app(app)
     errors.register(app)
+    security.register(app)
     auth.init_app(app)
 
     from app.blueprints import (
@@ -42,4 +51,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     for blueprint in (health, api, tiles, styles, search, facilities, emissions, carbon, places, pages, raster,
                       readings, accounts, brands, supplier_lists, exports, ogc):
         app.register_blueprint(blueprint.bp)
+    _log_requests(app)
     return app
+
+
+def _log_requests(app: Flask) -> None:
+    """One log line per request: method, path, status, milliseconds (DEBUG for 2xx/3xx, INFO otherwise)."""
+
+    @app.before_request
+    def _start() -> None:
+        g.started = time.monotonic()
+
+    @app.after_request
+    def _done(response):
+        ms = (time.monotonic() - g.get("started", time.monotonic())) * 1000
+        level = logging.DEBUG if response.status_code < 400 else logging.INFO
+        log.log(level, "%s %s %s %.1f ms", request.method, request.path, response.status_code, ms)
+        return response

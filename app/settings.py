@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     export_max_tiles: int = 5_000
     secret_key: str | None = None  # signs session cookies; generated once into var/secret_key when unset
     secure_cookies: bool = False  # session cookie only over HTTPS (set behind a TLS proxy)
+    log_level: str = "INFO"  # DEBUG, INFO, WARNING or ERROR
 
     def embedded_url(self) -> str:
         """URL of the embedded cluster under var/."""

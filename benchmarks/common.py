@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import psycopg
 
-from ops.cluster import embedded_cluster
 from app.settings import get_settings
+from ops.cluster import embedded_cluster
 
 BENCH_DB = "bluemap_bench"
 

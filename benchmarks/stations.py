@@ -15,8 +15,8 @@ from datetime import date, timedelta
 
 import psycopg
 
-from ops.cluster import embedded_cluster
 from app.settings import get_settings
+from ops.cluster import embedded_cluster
 
 DB = "bluemap_bench_stations"  # its own database: other benchmarks recreate theirs
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 300

@@ -111,6 +111,8 @@ def fetch_all(base: str, paths: Sequence[str], tiles: Sequence[Tile], conns: int
 
 @dataclass
 class WrkResult:
+    """What a wrk run measured: requests, duration, bytes and latency percentiles (ms)."""
+
     requests: int
     seconds: float
     bytes: int
@@ -197,6 +199,8 @@ def percentile(values: Sequence[float], p: float) -> float:
 
 @dataclass
 class Stats:
+    """Latency, rate and size statistics of one set of tile requests."""
+
     n: int
     rate: float  # tiles/s, one connection: n / sum of latencies
     p50: float

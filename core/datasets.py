@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+
 @dataclass(frozen=True)
 class Dataset:
     """One data set: where rows come from and under what terms they may be reused."""

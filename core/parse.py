@@ -25,6 +25,10 @@ _DATE_FORMS = (r"(\d{4})-(\d{1,2})-(\d{1,2})", r"(\d{4})/(\d{1,2})/(\d{1,2})", r
                r"(\d{4})年(\d{1,2})月(\d{1,2})日?", r"(\d{4})(\d{2})(\d{2})")
 
 _UNSET: Any = object()
+# C0 controls other than tab, newline and carriage return, and DEL: never meaningful in a parameter, and NUL
+# is refused by PostgreSQL text values (it would surface as a server error).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+INT32 = (-(2**31), 2**31 - 1)  # an `integer` column's range
 
 
 def _missing(raw: object) -> bool:
@@ -122,12 +126,20 @@ def instant(name: str, raw: object) -> datetime:
     return value.astimezone(UTC)
 
 
+def clean(name: str, raw: object) -> str:
+    """`raw` as text, refused when it holds control characters (NUL and the like)."""
+    value = "" if raw is None else str(raw)
+    if _CONTROL.search(value):
+        raise Invalid(f"{name} must not contain control characters")
+    return value
+
+
 def choice(name: str, raw: object, choices: Iterable[str], default: str | None = None) -> str:
     """One of `choices`; `default` when missing (if given), else Invalid."""
     options = tuple(choices)
     if _missing(raw) and default is not None:
         return default
-    text = str(raw or "").strip()
+    text = clean(name, raw).strip()
     if text not in options:
         raise Invalid(f"{name} must be one of {', '.join(options)}; got {text!r}")
     return text
@@ -144,7 +156,7 @@ def choice_list(name: str, raw: object, choices: Iterable[str]) -> list[str]:
 
 def text(name: str, raw: object, max_len: int = 200) -> str:
     """Non-empty text of at most `max_len` characters, stripped."""
-    value = str(raw or "").strip()
+    value = clean(name, raw).strip()
     if not value or len(value) > max_len:
         raise Invalid(f"{name} must be 1 to {max_len} characters")
     return value

@@ -10,7 +10,6 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 
-
 class Settings(Protocol):
     """What connections need of the service settings (the app's Settings object provides it)."""
 
@@ -18,7 +17,9 @@ class Settings(Protocol):
     pool_min: int
     pool_max: int
 
-    def dsn(self) -> str: ...
+    def dsn(self) -> str:
+        """The libpq connection string."""
+        ...
 
 
 def _configure(conn: psycopg.Connection, timeout_ms: int) -> None:

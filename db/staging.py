@@ -54,6 +54,7 @@ def upsert(
     with conn.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(stage, cols)) as copy:
         for row in rows:
             copy.write_row(row)
+    action: sql.Composable
     if update:
         action = sql.SQL("DO UPDATE SET {}").format(sql.SQL(", ").join(
             sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in update))

@@ -80,12 +80,13 @@ class JobStore:
         return self._dir(job_id) / job["filename"]
 
     def metadata(self, job_id: str) -> Path:
+        """Where the job's provenance document is (or will be)."""
         return self._dir(job_id) / "metadata.json"
 
     # ------------------------------------------------------------------ lifecycle
 
     def create(self, layer: str, fmt: str, args: dict[str, str]) -> dict[str, Any]:
-        """Validate (SelectionError when bad) and queue a job; returns its state."""
+        """Validate (NotFound or Invalid when bad) and queue a job; returns its state."""
         req = service.parse(layer, fmt, args)
         job_id = uuid.uuid4().hex
         self._dir(job_id).mkdir()
@@ -98,6 +99,7 @@ class JobStore:
         return job
 
     def submit(self, job_id: str) -> None:
+        """Run the job in this process's pool, unless it is queued here already."""
         with self._lock:
             if job_id in self._mine:
                 return
@@ -203,4 +205,5 @@ class JobStore:
         raise TimeoutError(job_id)
 
     def shutdown(self) -> None:
+        """Stop the pool after the running job; queued ones resume on the next start."""
         self._pool.shutdown(wait=True, cancel_futures=True)

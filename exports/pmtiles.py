@@ -79,6 +79,8 @@ def _varint(buf: bytearray, v: int) -> None:
 
 @dataclass
 class Entry:
+    """One directory entry: a run of `run_length` tiles from `tile_id` sharing the data at offset, length."""
+
     tile_id: int
     offset: int
     length: int
@@ -86,6 +88,7 @@ class Entry:
 
 
 def serialize_directory(entries: list[Entry]) -> bytes:
+    """A directory: varint columns (ids as deltas, run lengths, lengths, offsets), gzip-compressed."""
     buf = bytearray()
     _varint(buf, len(entries))
     last = 0
@@ -150,59 +153,22 @@ def tile_count(conn: Any, src: Source, minzoom: int, maxzoom: int) -> int:
 def write(conn: Any, src: Source, path: Path, minzoom: int, maxzoom: int, meta: dict[str, Any],
           progress: Any = None) -> Path:
     """Render every tile of the layer over the selection's rectangle and zooms into a PMTiles archive."""
-    from tiles.render import render
-
-    layer = src.layer
-    filters = dict(src.selection.filters)
-    b = area_bounds(src)
-    entries: list[Entry] = []
-    seen: dict[bytes, tuple[int, int]] = {}
-    offset = 0
     path = Path(path)
     with tempfile.TemporaryFile(dir=path.parent) as data:
-        for z in range(minzoom, maxzoom + 1):
-            x0, y0, x1, y1 = _ranges(b, z)
-            ids = sorted(tile_id(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1))
-            for tid in ids:
-                _, x, y = tile_zxy(tid)
-                raw = render(conn, layer, z, x, y, filters)
-                if progress:
-                    progress(1)
-                if not raw:
-                    continue
-                blob = gzip.compress(raw, mtime=0)
-                digest = hashlib.sha256(blob).digest()
-                if digest in seen:
-                    off, length = seen[digest]
-                else:
-                    off, length = offset, len(blob)
-                    data.write(blob)
-                    offset += length
-                    seen[digest] = (off, length)
-                last = entries[-1] if entries else None
-                if last and last.offset == off and last.tile_id + last.run_length == tid:
-                    last.run_length += 1
-                else:
-                    entries.append(Entry(tid, off, length, 1))
+        tiles = _write_tiles(conn, src, minzoom, maxzoom, data, progress)
+        entries = tiles.entries
         root, leaves = build_directories(entries) if entries else (serialize_directory([]), b"")
-        metadata = gzip.compress(json.dumps({
-            "name": meta["title"], "description": meta["description"], "attribution": meta["attribution"],
-            "type": "overlay", "format": "pbf",
-            "vector_layers": [{"id": layer.id, "description": layer.description, "minzoom": minzoom,
-                               "maxzoom": maxzoom, "fields": dict(layer.properties)
-                               | (dict(layer.cluster_properties) if layer.cluster_below else {})}],
-            "bluemap": meta,
-        }, ensure_ascii=False).encode(), mtime=0)
+        metadata = _metadata(src, minzoom, maxzoom, meta)
         root_off = HEADER_LEN
         meta_off = root_off + len(root)
         leaf_off = meta_off + len(metadata)
         data_off = leaf_off + len(leaves)
-        w, s, e, n = b
+        w, s, e, n = area_bounds(src)
         cz = max(minzoom, min(maxzoom, (minzoom + maxzoom) // 2))
         header = struct.pack(
             "<7sBQQQQQQQQQQQBBBBBBiiiiBii", b"PMTiles", 3, root_off, len(root), meta_off, len(metadata),
-            leaf_off, len(leaves), data_off, offset, sum(x.run_length for x in entries), len(entries),
-            len(seen),
+            leaf_off, len(leaves), data_off, tiles.length, sum(x.run_length for x in entries), len(entries),
+            tiles.contents,
             1, COMPRESSION_GZIP, COMPRESSION_GZIP, TILETYPE_MVT, minzoom, maxzoom,
             round(w * 1e7), round(s * 1e7), round(e * 1e7), round(n * 1e7), cz,
             round((w + e) / 2 * 1e7), round((s + n) / 2 * 1e7))
@@ -212,6 +178,61 @@ def write(conn: Any, src: Source, path: Path, minzoom: int, maxzoom: int, meta: 
             data.seek(0)
             shutil.copyfileobj(data, out, 1 << 20)
     return path
+
+
+@dataclass
+class _Written:
+    """What `_write_tiles` wrote: the directory entries, the data section's length, distinct tiles."""
+
+    entries: list[Entry]
+    length: int
+    contents: int
+
+
+def _write_tiles(conn: Any, src: Source, minzoom: int, maxzoom: int, data: Any, progress: Any) -> _Written:
+    """Render the tiles in tile-id order into `data` (gzip-compressed, identical tiles stored once)."""
+    from tiles.render import render
+
+    filters = dict(src.selection.filters)
+    b = area_bounds(src)
+    entries: list[Entry] = []
+    seen: dict[bytes, tuple[int, int]] = {}
+    offset = 0
+    for z in range(minzoom, maxzoom + 1):
+        x0, y0, x1, y1 = _ranges(b, z)
+        for tid in sorted(tile_id(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)):
+            _, x, y = tile_zxy(tid)
+            raw = render(conn, src.layer, z, x, y, filters)
+            if progress:
+                progress(1)
+            if not raw:
+                continue
+            blob = gzip.compress(raw, mtime=0)
+            digest = hashlib.sha256(blob).digest()
+            if digest not in seen:
+                seen[digest] = (offset, len(blob))
+                data.write(blob)
+                offset += len(blob)
+            off, length = seen[digest]
+            last = entries[-1] if entries else None
+            if last and last.offset == off and last.tile_id + last.run_length == tid:
+                last.run_length += 1
+            else:
+                entries.append(Entry(tid, off, length, 1))
+    return _Written(entries, offset, len(seen))
+
+
+def _metadata(src: Source, minzoom: int, maxzoom: int, meta: dict[str, Any]) -> bytes:
+    """The archive's JSON metadata, gzip-compressed: TileJSON-like fields and the export's provenance."""
+    layer = src.layer
+    return gzip.compress(json.dumps({
+        "name": meta["title"], "description": meta["description"], "attribution": meta["attribution"],
+        "type": "overlay", "format": "pbf",
+        "vector_layers": [{"id": layer.id, "description": layer.description, "minzoom": minzoom,
+                           "maxzoom": maxzoom, "fields": dict(layer.properties)
+                           | (dict(layer.cluster_properties) if layer.cluster_below else {})}],
+        "bluemap": meta,
+    }, ensure_ascii=False).encode(), mtime=0)
 
 
 def read_header(blob: bytes) -> dict[str, Any]:

@@ -4,33 +4,23 @@ area); turned into one SQL query wrapping the layer's feature SQL, so exports, t
 from __future__ import annotations
 
 import json
-import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from psycopg import sql
 
+from core import parse as parsing
+from core.errors import Invalid, NotFound
 from data.catalog import DATASETS
-from layers.base import FilterError, Layer
+from layers.base import Layer
 from layers.registry import LAYERS
 
 WORLD = (-180.0, -90.0, 180.0, 90.0)
 SPATIAL_PARAMS = ("bbox", "polygon", "area")
-MAX_POLYGON_VERTICES = 10_000
-MAX_POLYGON_CHARS = 200_000
+MAX_POLYGON_CHARS = 200_000  # a GET parameter: tighter than core.parse's bound
 # Feature SQL of layers that depend on a zoom (the basemap's places) gets the deepest one.
 EXPORT_ZOOM = 22
-
-
-class SelectionError(ValueError):
-    """A request that cannot be exported: `status` 400 (bad parameter) or 404 (unknown layer)."""
-
-    def __init__(self, reason: str, status: int = 400) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
 
 
 def exportable() -> list[Layer]:
@@ -39,12 +29,12 @@ def exportable() -> list[Layer]:
 
 
 def get_layer(layer_id: str) -> Layer:
-    """An exportable layer by id, or SelectionError 404 naming the ones that exist."""
+    """An exportable layer by id, or NotFound naming the ones that exist."""
     ids = [la.id for la in exportable()]
     if layer_id not in ids:
         extra = (" (the basemap is Natural Earth: get it from naturalearthdata.com)" if layer_id == "basemap"
                  else "")
-        raise SelectionError(f"unknown layer {layer_id!r}{extra}; exportable layers: {', '.join(ids)}", 404)
+        raise NotFound(f"unknown layer {layer_id!r}{extra}; exportable layers: {', '.join(ids)}")
     return LAYERS.get(layer_id)
 
 
@@ -61,65 +51,9 @@ def date_filters(layer: Layer) -> tuple[str | None, str | None]:
     return since, until
 
 
-def parse_bbox(raw: str, allow_3d: bool = False) -> tuple[float, float, float, float]:
-    """`w,s,e,n` in WGS84 degrees, checked: finite numbers, lon in -180..180, lat in -90..90, w < e, s < n."""
-    parts = [p.strip() for p in str(raw).split(",")]
-    if allow_3d and len(parts) == 6:
-        parts = [parts[0], parts[1], parts[3], parts[4]]
-    if len(parts) != 4:
-        raise SelectionError(f"bbox must be 4 comma-separated numbers w,s,e,n; got {raw!r}")
-    try:
-        w, s, e, n = (float(p) for p in parts)
-    except ValueError:
-        raise SelectionError(f"bbox must be 4 comma-separated numbers w,s,e,n; got {raw!r}") from None
-    if not all(math.isfinite(v) for v in (w, s, e, n)):
-        raise SelectionError("bbox values must be finite numbers")
-    if not (-180 <= w <= 180 and -180 <= e <= 180):
-        raise SelectionError(f"bbox longitudes must lie in -180..180; got {w}, {e}")
-    if not (-90 <= s <= 90 and -90 <= n <= 90):
-        raise SelectionError(f"bbox latitudes must lie in -90..90; got {s}, {n}")
-    if not (w < e and s < n):
-        raise SelectionError("bbox must be west,south,east,north with west < east and south < north")
-    return (w, s, e, n)
-
-
-def parse_polygon(raw: str) -> tuple[str, tuple[float, float, float, float]]:
-    """A GeoJSON Polygon or MultiPolygon (or a Feature holding one), checked: its text and bounds."""
-    import shapely
-    from shapely.geometry import mapping, shape
-
-    if len(raw) > MAX_POLYGON_CHARS:
-        raise SelectionError(f"polygon is longer than {MAX_POLYGON_CHARS} characters")
-    try:
-        obj = json.loads(raw)
-    except ValueError:
-        raise SelectionError("polygon must be a GeoJSON geometry (JSON text)") from None
-    if isinstance(obj, dict) and obj.get("type") == "Feature":
-        obj = obj.get("geometry")
-    if not isinstance(obj, dict) or obj.get("type") not in ("Polygon", "MultiPolygon"):
-        raise SelectionError("polygon must be a GeoJSON Polygon or MultiPolygon geometry")
-    try:
-        geom = shape(obj)
-    except Exception:  # noqa: BLE001 - any malformed coordinate array
-        raise SelectionError("polygon coordinates are malformed") from None
-    if geom.is_empty:
-        raise SelectionError("polygon is empty")
-    if shapely.get_num_coordinates(geom) > MAX_POLYGON_VERTICES:
-        raise SelectionError(f"polygon has more than {MAX_POLYGON_VERTICES} vertices")
-    w, s, e, n = geom.bounds
-    if not (-180 <= w <= e <= 180 and -90 <= s <= n <= 90):
-        raise SelectionError("polygon coordinates must be longitude, latitude in WGS84 degrees")
-    if not geom.is_valid:
-        raise SelectionError(f"polygon is not valid: {shapely.is_valid_reason(geom)}")
-    return json.dumps(mapping(geom)), (w, s, e, n)
-
-
-def parse_area(raw: str) -> str:
-    """A 6-digit GB/T 2260 area code."""
-    raw = str(raw).strip()
-    if not re.fullmatch(r"\d{6}", raw):
-        raise SelectionError(f"area must be a 6-digit GB/T 2260 code (e.g. 110000 for Beijing); got {raw!r}")
-    return raw
+def temporal(layer: Layer) -> bool:
+    """Whether the layer has a date-range filter (OGC API's datetime applies)."""
+    return any(date_filters(layer))
 
 
 @dataclass(frozen=True)
@@ -150,26 +84,29 @@ class Selection:
 
 def parse(layer_id: str, args: Mapping[str, str], ignore: tuple[str, ...] = ()) -> Selection:
     """Validate a layer id and query arguments (layer filters + bbox, polygon, area); `ignore` names
-    arguments that belong to the caller (format options, paging)."""
+    arguments that belong to the caller (format options, paging). NotFound or Invalid says what is wrong."""
     layer = get_layer(layer_id)
     raw = {k: str(v) for k, v in args.items() if k not in ignore}
     own = {k: v for k, v in raw.items() if k not in SPATIAL_PARAMS}
     accepted = [f.name for f in layer.filters] + list(SPATIAL_PARAMS)
     unknown = [k for k in raw if k not in accepted]
     if unknown:
-        raise SelectionError(f"layer {layer.id!r} has no filter {unknown[0]!r}; "
-                             f"it accepts: {', '.join(accepted)}")
-    try:
-        filters = layer.parse_filters(own)
-    except FilterError as exc:
-        raise SelectionError(str(exc)) from None
+        raise Invalid(f"layer {layer.id!r} has no filter {unknown[0]!r}; "
+                      f"it accepts: {', '.join(accepted)}")
+    filters = layer.parse_filters(own)
     since, until = date_filters(layer)
     if since and until and since in filters and until in filters and filters[since] > filters[until]:  # type: ignore[operator]
-        raise SelectionError(f"{since} must not be after {until}")
-    bbox = parse_bbox(raw["bbox"]) if "bbox" in raw else None
-    polygon, bounds = parse_polygon(raw["polygon"]) if "polygon" in raw else (None, None)
-    area = parse_area(raw["area"]) if "area" in raw else None
+        raise Invalid(f"{since} must not be after {until}")
+    bbox = parsing.bbox("bbox", raw["bbox"]) if "bbox" in raw else None
+    polygon, bounds = _polygon(raw["polygon"]) if "polygon" in raw else (None, None)
+    area = parsing.area_code("area", raw["area"]) if "area" in raw else None
     return Selection(layer, filters, raw, bbox, polygon, bounds, area)
+
+
+def _polygon(raw: str) -> tuple[str, tuple[float, float, float, float]]:
+    if len(raw) > MAX_POLYGON_CHARS:
+        raise Invalid(f"polygon is longer than {MAX_POLYGON_CHARS} characters")
+    return parsing.polygon("polygon", raw)
 
 
 @dataclass(frozen=True)
@@ -183,6 +120,7 @@ class Source:
 
     @property
     def layer(self) -> Layer:
+        """The selected layer."""
         return self.selection.layer
 
 
@@ -230,7 +168,7 @@ def source(conn: Any, sel: Selection, order: bool = False) -> Source:
                            "FROM admin_areas "
                            "WHERE code = %s AND geom IS NOT NULL", (sel.area,)).fetchone()
         if not row:
-            raise SelectionError(f"no area with code {sel.area} and an outline "
+            raise Invalid(f"no area with code {sel.area} and an outline "
                                  "(see /api/carbon for the codes)")
         bounds.append(tuple(row))  # type: ignore[arg-type]
         params["area"] = sel.area

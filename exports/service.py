@@ -10,22 +10,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from exports import provenance
-from exports import selection
-from exports import writers
-from exports.selection import Selection, SelectionError, Source
+from core import parse as parsing
+from core.errors import Invalid, TooLarge
+from core.parse import MAX_ZOOM
+from exports import formats as export_formats
+from exports import provenance, selection, writers
+from exports.selection import Selection, Source
 
-MAP_FORMATS = {
-    "html": ("Standalone HTML map (Leaflet via folium) with popups, legend and attribution",
-             "text/html; charset=utf-8", ".html"),
-    "png": ("PNG image of a map view (layer over the province basemap, legend and attribution)", "image/png",
-            ".png"),
-    "pmtiles": ("PMTiles v3 archive of the layer's vector tiles over an area and zoom range",
-                "application/vnd.pmtiles", ".pmtiles"),
-}
-# Arguments that are options of a format, not filters.
-OPTIONS: dict[str, tuple[str, ...]] = {"csv": ("bom",), "png": ("width", "height"),
-                                       "pmtiles": ("minzoom", "maxzoom")}
+HTML_MAX_FEATURES = 50_000  # an HTML map holds every feature in the page
 
 
 @dataclass
@@ -40,65 +32,43 @@ class Request:
     options: dict[str, Any] = field(default_factory=dict)
 
     def filename(self) -> str:
+        """The download's file name: layer, date and suffix."""
         return f"bluemap-{self.layer_id}-{datetime.now(UTC):%Y%m%d}{self.suffix}"
 
 
 def formats() -> dict[str, dict[str, Any]]:
     """Every format by name, for catalogs."""
-    out = {f.name: {"title": f.title, "media_type": f.media_type, "suffix": f.suffix, "streamed": f.streamed}
-           for f in writers.FORMATS.values()}
-    out |= {k: {"title": t, "media_type": m, "suffix": s, "streamed": False}
-            for k, (t, m, s) in MAP_FORMATS.items()}
-    return out
-
-
-def _bool(name: str, raw: str) -> bool:
-    if raw.lower() in ("true", "1", "yes"):
-        return True
-    if raw.lower() in ("false", "0", "no"):
-        return False
-    raise SelectionError(f"{name} must be true or false; got {raw!r}")
-
-
-def _int(name: str, raw: str, lo: int, hi: int) -> int:
-    try:
-        v = int(raw)
-    except ValueError:
-        raise SelectionError(f"{name} must be an integer; got {raw!r}") from None
-    if not lo <= v <= hi:
-        raise SelectionError(f"{name} must be between {lo} and {hi}; got {v}")
-    return v
+    return export_formats.catalog()
 
 
 def parse(layer_id: str, fmt_name: str, args: Mapping[str, str]) -> Request:
-    """Check a layer id, a format name and the arguments; SelectionError (400/404) says what is wrong."""
+    """Check a layer id, a format name and the arguments; NotFound or Invalid says what is wrong."""
     selection.get_layer(layer_id)
-    fmt = writers.get_format(fmt_name)
-    if fmt is None and fmt_name not in MAP_FORMATS:
-        raise SelectionError(f"unknown format {fmt_name!r}; formats: {', '.join(formats())}")
-    name = fmt.name if fmt else fmt_name
-    opts_names = OPTIONS.get(name, ())
+    fmt = export_formats.get(fmt_name)
+    if fmt is None:
+        raise Invalid(f"unknown format {fmt_name!r}; formats: {', '.join(export_formats.FORMATS)}")
     args = {k: str(v) for k, v in args.items()}
-    sel = selection.parse(layer_id, args, ignore=opts_names)
+    sel = selection.parse(layer_id, args, ignore=fmt.options)
+    return Request(layer_id, fmt.name, fmt.media_type, fmt.suffix, sel, _options(fmt.name, sel, args))
+
+
+def _options(name: str, sel: Selection, args: dict[str, str]) -> dict[str, Any]:
+    """The format's own options (csv: bom; png: width, height; pmtiles: minzoom, maxzoom), checked."""
     options: dict[str, Any] = {}
     if name == "csv":
-        options["bom"] = _bool("bom", args.get("bom", "false"))
+        options["bom"] = parsing.boolean("bom", args.get("bom", "false"))
     if name == "png":
-        options["width"] = _int("width", args.get("width", "1024"), 64, 4096)
-        options["height"] = _int("height", args.get("height", "768"), 64, 4096)
+        options["width"] = parsing.integer("width", args.get("width", "1024"), 64, 4096)
+        options["height"] = parsing.integer("height", args.get("height", "768"), 64, 4096)
     if name == "pmtiles":
-        from tiles.render import MAX_ZOOM
-
-        options["minzoom"] = _int("minzoom", args.get("minzoom", str(sel.layer.minzoom)), 0, MAX_ZOOM)
-        options["maxzoom"] = _int("maxzoom", args.get("maxzoom", str(min(sel.layer.maxzoom, 8))), 0, MAX_ZOOM)
+        options["minzoom"] = parsing.integer("minzoom", args.get("minzoom", str(sel.layer.minzoom)), 0, MAX_ZOOM)
+        options["maxzoom"] = parsing.integer("maxzoom", args.get("maxzoom", str(min(sel.layer.maxzoom, 8))), 0,
+                                             MAX_ZOOM)
         if options["minzoom"] > options["maxzoom"]:
-            raise SelectionError("minzoom must not be above maxzoom")
+            raise Invalid("minzoom must not be above maxzoom")
         if sel.polygon:
-            raise SelectionError("pmtiles takes bbox or area (tiles cover rectangles), not polygon")
-    if fmt:
-        return Request(layer_id, name, fmt.media_type, fmt.suffix, sel, options)
-    _, media, suffix = MAP_FORMATS[name]
-    return Request(layer_id, name, media, suffix, sel, options)
+            raise Invalid("pmtiles takes bbox or area (tiles cover rectangles), not polygon")
+    return options
 
 
 @dataclass
@@ -137,26 +107,43 @@ def _html_offline_note() -> str:
             "package on the server to embed it).")
 
 
+def check_size(p: Plan, max_rows: int, max_tiles: int, job: dict[str, Any]) -> None:
+    """Refuse (TooLarge) what is too large to serve directly, offering `job` (method, url, body) instead."""
+    req = p.request
+    if req.format == "html" and p.size > HTML_MAX_FEATURES:
+        raise TooLarge(f"{p.size} features are too many for an HTML map (at most {HTML_MAX_FEATURES}); "
+                       "narrow the filters or export GeoPackage", rows=p.size, limit=HTML_MAX_FEATURES)
+    limit = max_tiles if req.format == "pmtiles" else max_rows
+    if p.size > limit:
+        unit = "tiles" if req.format == "pmtiles" else "rows"
+        raise TooLarge(
+            f"this export has {p.size} {unit}, more than the {limit} served directly: narrow the filters, or "
+            f"ask for an export job (POST the `job` body below to {job['url']})"
+            ", then poll its status URL and download the file when it is done",
+            **{unit: p.size, "limit": limit}, job=job)
+
+
 def produce(conn: Any, p: Plan, path: Path, progress: writers.Progress = None) -> Path:
     """Write the export to `path` (CSV also writes `<path>.metadata.json`)."""
     req = p.request
-    if req.format in writers.FORMATS:
-        return writers.write(conn, p.source, writers.FORMATS[req.format], path, p.meta, progress,
-                             bom=req.options.get("bom", False))
-    if req.format == "pmtiles":
+    fmt = export_formats.FORMATS[req.format]
+    if fmt.writer == "table":
+        return writers.write(conn, p.source, fmt, path, p.meta, progress, bom=req.options.get("bom", False))
+    if fmt.writer == "tiles":
         from exports import pmtiles
 
         return pmtiles.write(conn, p.source, path, req.options["minzoom"], req.options["maxzoom"], p.meta,
                              progress)
-    from exports import maps
+    if fmt.name == "png":
+        from exports import map_png
 
-    if req.format == "png":
-        return maps.write_png(conn, p.source, path, req.options["width"], req.options["height"], p.meta,
-                              progress)
-    if req.format == "html":
-        return maps.write_html(conn, p.source, path, p.meta, progress)
-    raise ValueError(req.format)
+        return map_png.write_png(conn, p.source, path, req.options["width"], req.options["height"], p.meta,
+                                 progress)
+    from exports import map_html
+
+    return map_html.write_html(conn, p.source, path, p.meta, progress)
 
 
 def metadata_json(meta: dict[str, Any]) -> str:
+    """The provenance document as indented JSON text."""
     return json.dumps(meta, ensure_ascii=False, indent=2)

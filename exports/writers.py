@@ -16,50 +16,17 @@ import uuid
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from psycopg import sql
 
+from exports.formats import Format
 from exports.selection import Source, key_column
 
 BATCH = 5_000
 FGB_INDEX_MAX_ROWS = 1_000_000
 Progress = Callable[[int], None] | None
-
-
-@dataclass(frozen=True)
-class Format:
-    """An export format: its URL name, media type, file suffix and whether it streams from the first byte."""
-
-    name: str
-    title: str
-    media_type: str
-    suffix: str
-    streamed: bool
-    driver: str | None = None
-
-
-FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("geojson", "GeoJSON (RFC 7946), provenance in its `metadata` member", "application/geo+json",
-           ".geojson", True),
-    Format("csv", "CSV, UTF-8, lon/lat and WKT columns; provenance in a sidecar (Link header)",
-           "text/csv; charset=utf-8", ".csv", True),
-    Format("gpkg", "GeoPackage, provenance in gpkg_metadata and a `bluemap_metadata` table",
-           "application/geopackage+sqlite3", ".gpkg", False, "GPKG"),
-    Format("shp", "Shapefile zip (.shp .shx .dbf .prj .cpg) with metadata.json", "application/zip",
-           ".shp.zip", False, "ESRI Shapefile"),
-    Format("kml", "KML 2.2, provenance in the Document's description and ExtendedData",
-           "application/vnd.google-earth.kml+xml", ".kml", False, "KML"),
-    Format("fgb", "FlatGeobuf with a spatial index, provenance in its header metadata",
-           "application/flatgeobuf", ".fgb", False, "FlatGeobuf"),
-)}
-ALIASES = {"json": "geojson", "shp.zip": "shp", "zip": "shp", "flatgeobuf": "fgb", "geopackage": "gpkg"}
-
-
-def get_format(name: str) -> Format | None:
-    return FORMATS.get(ALIASES.get(name, name))
 
 
 class _Refuse:
@@ -185,6 +152,7 @@ def geojson_stream(conn: Any, src: Source, meta: dict[str, Any],
 # ---------------------------------------------------------------------------------------------- CSV
 
 def csv_header(src: Source) -> list[str]:
+    """The CSV columns: lon, lat, wkt and the properties."""
     return ["lon", "lat", "wkt", *src.columns]
 
 

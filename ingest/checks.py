@@ -1,56 +1,36 @@
-"""Row checks shared by file loaders: numbers, coordinates, dates, identifiers; each failure names a reason."""
+"""Row checks shared by file loaders and supplier lists: numbers, coordinates, dates, identifiers.
+
+Each takes a row (a dict of text cells) and a column, and raises RowError(column, reason) when the value
+cannot be used; numbers, dates and yes/no values are parsed by `core.parse`.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 
-from standards.industries import INDUSTRIES
+from core import parse
+from core.errors import Invalid
 from geo.datum import in_china_bbox, to_wgs84
+from ingest.report import RowError
 from standards import uscc
+from standards.industries import INDUSTRIES
 
 _INDUSTRY_LOOKUP = {k: k for k in INDUSTRIES} | {zh: k for k, (zh, _) in INDUSTRIES.items()} | {
     en.lower(): k for k, (_, en) in INDUSTRIES.items()}
 
 
-class RowError(ValueError):
-    """A value that cannot be loaded, with the column it is in."""
-
-    def __init__(self, column: str, reason: str) -> None:
-        super().__init__(reason)
-        self.column = column
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One problem in a file: where it is and why."""
-
-    file: str
-    line: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        col = f" [{self.column}]" if self.column else ""
-        return f"{self.file}:{self.line}{col}: {self.reason}"
-
-
 def number(row: dict, column: str, required: bool = True) -> float | None:
-    """A float from a cell, or RowError."""
+    """A finite float from a cell, None when empty and not `required`, or RowError."""
     text = (row.get(column) or "").strip()
     if not text:
         if required:
             raise RowError(column, "missing value")
         return None
     try:
-        value = float(text)
-    except ValueError:
+        return parse.number(column, text)
+    except Invalid:
         raise RowError(column, f"not a number: {text!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise RowError(column, f"not a finite number: {text!r}")
-    return value
 
 
 def point(row: dict, crs: str) -> tuple[float, float]:
@@ -67,23 +47,15 @@ def point(row: dict, crs: str) -> tuple[float, float]:
     return to_wgs84(lon, lat, crs)
 
 
-_DATE_PATTERNS = (r"(\d{4})-(\d{1,2})-(\d{1,2})", r"(\d{4})/(\d{1,2})/(\d{1,2})", r"(\d{4})\.(\d{1,2})\.(\d{1,2})",
-                  r"(\d{4})年(\d{1,2})月(\d{1,2})日?", r"(\d{4})(\d{2})(\d{2})")
-
-
 def parse_date(row: dict, column: str) -> date:
     """A date in ISO, slash, dotted, compact or 年月日 form."""
     text = (row.get(column) or "").strip()
     if not text:
         raise RowError(column, "missing date")
-    for pat in _DATE_PATTERNS:
-        m = re.fullmatch(pat, text)
-        if m:
-            try:
-                return date(int(m[1]), int(m[2]), int(m[3]))
-            except ValueError as exc:
-                raise RowError(column, f"impossible date {text!r}: {exc}") from None
-    raise RowError(column, f"unparseable date {text!r} (expected YYYY-MM-DD)")
+    try:
+        return parse.day(column, text, loose=True)
+    except Invalid as exc:
+        raise RowError(column, exc.reason) from None
 
 
 def optional_uscc(row: dict, column: str = "uscc") -> str | None:
@@ -109,13 +81,11 @@ def industry(row: dict) -> str:
 
 
 def boolean(row: dict, column: str) -> bool:
-    """A yes/no cell (true/false, 1/0, yes/no, 是/否)."""
-    text = (row.get(column) or "").strip().lower()
-    if text in ("", "0", "false", "no", "n", "否"):
-        return False
-    if text in ("1", "true", "yes", "y", "是"):
-        return True
-    raise RowError(column, f"expected true/false, got {text!r}")
+    """A yes/no cell (true/false, 1/0, yes/no, 是/否); no when empty."""
+    try:
+        return parse.boolean(column, row.get(column), default=False)
+    except Invalid as exc:
+        raise RowError(column, exc.reason) from None
 
 
 def legacy_ids(row: dict) -> tuple[str | None, str | None]:

@@ -18,8 +18,8 @@ from typing import Any
 import psycopg
 
 from core.datasets import Dataset
-from ingest.readings import RowError
 from db.staging import bump_data_version, register_dataset
+from ingest.report import RowError
 
 BEIJING = timezone(timedelta(hours=8))
 # Pollutant -> (English, Chinese, unit, medium).
@@ -38,8 +38,8 @@ CATEGORY = {"air": "超标排放大气污染物", "water": "超标排放水污�
 
 
 @dataclass(frozen=True)
-class Reading:
-    """One hourly concentration at one facility."""
+class EmissionReading:
+    """One hourly stack or outfall concentration of one pollutant at one facility."""
 
     facility_id: int
     pollutant: str
@@ -47,10 +47,10 @@ class Reading:
     value: float
 
 
-def parse_item(item: Any) -> Reading:
+def parse_item(item: Any) -> EmissionReading:
     """A reading from a pushed JSON object {facility_id, pollutant, time, value}, or RowError."""
     if not isinstance(item, dict):
-        raise RowError(["each reading must be an object with facility_id, pollutant, time and value"])
+        raise RowError("", "each reading must be an object with facility_id, pollutant, time and value")
     reasons = []
     fid = item.get("facility_id")
     if not isinstance(fid, int) or isinstance(fid, bool) or fid <= 0:
@@ -79,9 +79,9 @@ def parse_item(item: Any) -> Reading:
         reasons.append(f"value {value} {POLLUTANTS[pollutant][2]} is beyond the physical range of {pollutant} "
                        f"(at most {MAX_VALUE[pollutant]})")
     if reasons:
-        raise RowError(reasons)
+        raise RowError.several(reasons)
     assert at is not None and isinstance(fid, int) and isinstance(pollutant, str)
-    return Reading(fid, pollutant, at, float(value))  # type: ignore[arg-type]
+    return EmissionReading(fid, pollutant, at, float(value))  # type: ignore[arg-type]
 
 
 @dataclass
@@ -92,6 +92,7 @@ class Report:
     new_violations: int = 0
 
     def count(self, status: str) -> int:
+        """How many readings ended with `status`."""
         return sum(1 for o in self.outcomes if o["status"] == status)
 
 
@@ -151,7 +152,7 @@ def record_episodes(conn: psycopg.Connection) -> int:
     return sum(1 for (inserted,) in conn.execute(_EPISODES, params).fetchall() if inserted)
 
 
-def ingest(conn: psycopg.Connection, dataset: Dataset, items: list[Reading | RowError],
+def ingest(conn: psycopg.Connection, dataset: Dataset, items: list[EmissionReading | RowError],
            synthetic: bool = False) -> Report:
     """Store readings (each key once: repeats are duplicates), then record their exceedance episodes.
 
@@ -160,12 +161,12 @@ def ingest(conn: psycopg.Connection, dataset: Dataset, items: list[Reading | Row
     """
     report = Report()
     register_dataset(conn, dataset)
-    keys = {(r.facility_id, r.pollutant) for r in items if isinstance(r, Reading)}
+    keys = {(r.facility_id, r.pollutant) for r in items if isinstance(r, EmissionReading)}
     limited = {tuple(k) for k in conn.execute(
         "SELECT facility_id, pollutant FROM permit_limits WHERE (facility_id, pollutant) IN "
         "(SELECT * FROM unnest(%s::bigint[], %s::text[]))",
         ([k[0] for k in keys], [k[1] for k in keys])).fetchall()}
-    valid: list[tuple[int, Reading]] = []
+    valid: list[tuple[int, EmissionReading]] = []
     for i, r in enumerate(items):
         if isinstance(r, RowError):
             report.outcomes.append({"index": i, "status": "rejected", "reasons": r.reasons})

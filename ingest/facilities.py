@@ -32,6 +32,7 @@ class FacilityRow:
     key_monitored: bool = False
 
     def as_copy_row(self) -> tuple:
+        """The row as COPY writes it."""
         return (self.dataset_id, self.ext_id, self.name_zh, self.name_en, self.industry, self.address,
                 self.source_crs, json.dumps(self.attrs, ensure_ascii=False), self.synthetic,
                 self.key_monitored, ewkt_point(self.lon, self.lat))

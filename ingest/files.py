@@ -1,89 +1,26 @@
-"""Load user CSV files (facilities, violations) with a row-level report; all or nothing unless asked."""
+"""Load user files (facilities, violations; CSV or XLSX) with a row-level report; all or nothing unless asked."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 from tqdm import tqdm
 
-from ingest import checks as v
 from core.datasets import Dataset, upload_dataset
-from ingest.facilities import assign_area_codes
 from db.staging import bump_data_version, ewkt_point, register_dataset
+from ingest import checks as v
+from ingest.facilities import assign_area_codes
+from ingest.reader import Table, TableError, cell_text, read_table
+from ingest.report import FileReport, write_rejects
 
 FACILITY_COLUMNS = {"ext_id", "uscc", "name", "name_zh", "name_en", "industry", "address", "lon", "lat",
                     "key_monitored", "area_code", "registration_no", "organisation_code"}
 VIOLATION_COLUMNS = {"ext_id", "facility_ext_id", "facility_uscc", "date", "authority", "category",
                      "legal_basis", "penalty_cny", "description", "source", "status"}
 STATUSES = ("open", "explained", "rectified", "removed")
-MAX_REPORTED = 1000
-
-
-@dataclass
-class FileReport:
-    """What happened to every row of one file."""
-
-    file: str
-    kind: str
-    rows: int = 0
-    valid: int = 0
-    inserted: int = 0
-    committed: bool = False
-    errors: list[v.Issue] = field(default_factory=list)
-    error_count: int = 0
-    rejects_path: Path | None = None
-
-    def add(self, issue: v.Issue) -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_REPORTED:
-            self.errors.append(issue)
-
-    @property
-    def duplicates(self) -> int:
-        return self.valid - self.inserted if self.committed else 0
-
-    def text(self) -> str:
-        lines = [f"{self.file}: {self.rows} rows read, {self.valid} valid, {self.error_count} rejected"]
-        lines += [f"  {issue}" for issue in self.errors[:50]]
-        if self.error_count > 50:
-            lines.append(f"  ... and {self.error_count - 50} more")
-        if self.committed:
-            lines.append(f"committed: {self.inserted} new {self.kind}, {self.duplicates} already present")
-        else:
-            lines.append("nothing committed: fix the rows above, or use --skip-invalid to load the valid rows")
-        if self.rejects_path:
-            lines.append(f"rejected rows written to {self.rejects_path}")
-        return "\n".join(lines)
-
-    def as_dict(self) -> dict:
-        return {"file": self.file, "kind": self.kind, "rows": self.rows, "valid": self.valid,
-                "inserted": self.inserted, "committed": self.committed, "rejected": self.error_count,
-                "errors": [{"line": e.line, "column": e.column, "reason": e.reason} for e in self.errors]}
-
-
-def _lines(path: Path, encoding: str, report: FileReport) -> Iterator[tuple[int, str | None, bytes]]:
-    """(line number, decoded text or None when undecodable, raw bytes) for each physical line."""
-    with open(path, "rb") as fh:
-        for n, raw in enumerate(fh, 1):
-            if n == 1 and raw.startswith(b"\xef\xbb\xbf") and encoding.replace("-", "").lower() == "utf8":
-                raw = raw[3:]
-            try:
-                yield n, raw.decode(encoding), raw
-            except UnicodeDecodeError as exc:
-                hint = ""
-                try:
-                    raw.decode("gb18030")
-                    hint = " (the file looks GBK/GB18030-encoded: use --encoding gbk)"
-                except UnicodeDecodeError:
-                    pass
-                report.add(v.Issue(report.file, n, "", f"not valid {encoding} at byte {exc.start}{hint}"))
-                yield n, None, raw
 
 
 def _facility_row(row: dict, crs: str) -> tuple:
@@ -192,7 +129,7 @@ def _commit_violations(conn: psycopg.Connection, ds: Dataset, synthetic: bool, r
                               WHERE facility_id IS NULL ORDER BY line""").fetchall()
     for line, ext, code in missing:
         col, val = ("facility_ext_id", ext) if ext else ("facility_uscc", code)
-        report.add(v.Issue(report.file, line, col, f"no facility with {col} {val!r}"))
+        report.add(line, col, f"no facility with {col} {val!r}")
     report.valid -= len(missing)
     cur = conn.execute("""
         INSERT INTO violations (dataset_id, ext_id, facility_id, violation_date, authority, category, legal_basis,
@@ -204,65 +141,31 @@ def _commit_violations(conn: psycopg.Connection, ds: Dataset, synthetic: bool, r
     return cur.rowcount
 
 
-def load_csv(conn: psycopg.Connection, kind: str, path: Path, crs: str = "wgs84", encoding: str = "utf-8",
+def load_csv(conn: psycopg.Connection, kind: str, path: Path, crs: str = "wgs84", encoding: str | None = "utf-8",
              skip_invalid: bool = False, dataset_id: str | None = None, licence: str = "unspecified",
              dataset: Dataset | None = None,
              progress: bool = False) -> FileReport:
-    """Validate every row of `path`, then commit all of it, or (skip_invalid) the valid rows only."""
-    allowed, required, parse, stage_cols = KINDS[kind]
+    """Check every row of `path`, then commit all of it, or (skip_invalid) the valid rows only."""
     path = Path(path)
     report = FileReport(path.name, kind)
+    try:
+        table = read_table(path, encoding)
+    except TableError as exc:
+        report.add(exc.line, "", exc.reason)
+        return report
+    header = [h.lower() for h in table.header]
+    if not _header_ok(report, header):
+        return report
+    conn.execute(f"CREATE TEMP TABLE file_stage ({KINDS[kind][3]}) ON COMMIT DROP")
+    rejects = _stage(conn, report, table, header, crs, progress)
     ds = dataset or upload_dataset(path.name, licence, dataset_id)
-    rejects: list[tuple[int, str, bytes]] = []
-    lines = _lines(path, encoding, report)
-    header_line = next(lines, None)
-    if header_line is None or header_line[1] is None:
-        report.add(v.Issue(report.file, 1, "", "empty file or undecodable header"))
-        return report
-    header = next(csv.reader([header_line[1]]))
-    header = [h.strip().lower() for h in header]
-    unknown = [h for h in header if h not in allowed]
-    missing = sorted(required - set(header))
-    for h in unknown:
-        report.add(v.Issue(report.file, 1, h, f"unknown column {h!r}; allowed: {', '.join(sorted(allowed))}"))
-    for h in missing:
-        report.add(v.Issue(report.file, 1, h, f"required column {h!r} is missing"))
-    if unknown or missing:
-        return report
-    conn.execute(f"CREATE TEMP TABLE file_stage ({stage_cols}) ON COMMIT DROP")
-    bar = tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc=f"{path.name}", disable=not progress)
-    with conn.cursor().copy("COPY file_stage FROM STDIN") as copy:
-        for n, text, raw in lines:
-            bar.update(len(raw))
-            if text is None:
-                report.rows += 1
-                rejects.append((n, "undecodable line", raw))
-                continue
-            if not text.strip():
-                continue
-            report.rows += 1
-            cells = next(csv.reader([text]))
-            if len(cells) != len(header):
-                reason = f"expected {len(header)} cells, found {len(cells)}"
-                report.add(v.Issue(report.file, n, "", reason))
-                rejects.append((n, reason, raw))
-                continue
-            try:
-                copy.write_row((n, *parse(dict(zip(header, cells, strict=True)), crs)))
-                report.valid += 1
-            except v.RowError as exc:
-                report.add(v.Issue(report.file, n, exc.column, exc.reason))
-                rejects.append((n, f"{exc.column}: {exc.reason}", raw))
-    bar.close()
     register_dataset(conn, ds)
-    synthetic = ds.synthetic
     if kind == "facilities":
-        report.inserted = _commit_facilities(conn, ds, synthetic)
+        report.inserted = _commit_facilities(conn, ds, ds.synthetic)
     else:
         before = report.error_count
-        report.inserted = _commit_violations(conn, ds, synthetic, report)
-        for issue in report.errors[before:]:
-            rejects.append((issue.line, f"{issue.column}: {issue.reason}", b""))
+        report.inserted = _commit_violations(conn, ds, ds.synthetic, report)
+        rejects += [(i.line, f"{i.column}: {i.reason}", []) for i in report.errors[before:]]
     if report.error_count and not skip_invalid:
         conn.rollback()
         report.inserted = 0
@@ -271,17 +174,40 @@ def load_csv(conn: psycopg.Connection, kind: str, path: Path, crs: str = "wgs84"
     conn.commit()
     report.committed = True
     if rejects:
-        report.rejects_path = _write_rejects(path, header_line[2], rejects)
+        report.rejects_path = write_rejects(path, table.header, rejects)
     return report
 
 
-def _write_rejects(path: Path, header: bytes, rejects: list[tuple[int, str, bytes]]) -> Path:
-    """Rejected rows, byte for byte, with their line and reason, beside the original file."""
-    out = path.with_name(path.name + ".rejects.csv")
-    with open(out, "wb") as fh:
-        fh.write(b"_line,_reason," + header.rstrip(b"\r\n") + b"\n")
-        for line, reason, raw in sorted(rejects):
-            buf = io.StringIO()
-            csv.writer(buf, lineterminator="").writerow([line, reason])
-            fh.write(buf.getvalue().encode() + b"," + raw.rstrip(b"\r\n") + b"\n")
-    return out
+def _header_ok(report: FileReport, header: list[str]) -> bool:
+    """Report unknown and missing columns of the (lower-cased) header; True when there are none."""
+    allowed, required = KINDS[report.kind][:2]
+    unknown = [h for h in header if h not in allowed]
+    missing = sorted(required - set(header))
+    for h in unknown:
+        report.add(1, h, f"unknown column {h!r}; allowed: {', '.join(sorted(allowed))}")
+    for h in missing:
+        report.add(1, h, f"required column {h!r} is missing")
+    return not (unknown or missing)
+
+
+def _stage(conn: psycopg.Connection, report: FileReport, table: Table, header: list[str], crs: str,
+           progress: bool) -> list[tuple[int, str, list[str]]]:
+    """COPY every valid row into file_stage; report the others and return them as rejects."""
+    parse = KINDS[report.kind][2]
+    rejects: list[tuple[int, str, list[str]]] = []
+    bar = tqdm(unit=" rows", desc=report.file, disable=not progress)
+    with conn.cursor().copy("COPY file_stage FROM STDIN") as copy:
+        for row in table.rows:
+            bar.update()
+            report.rows += 1
+            try:
+                if row.error:
+                    raise row.error
+                copy.write_row((row.line, *parse(dict(zip(header, map(cell_text, row.cells), strict=True)), crs)))
+                report.valid += 1
+            except v.RowError as exc:
+                report.add(row.line, exc.column, exc.reason)
+                rejects.append((row.line, f"{exc.column}: {exc.reason}" if exc.column else exc.reason,
+                                row.cells))
+    bar.close()
+    return rejects

@@ -1,35 +1,27 @@
-"""Hourly air readings from CNEMC-style CSV files and push clients: checked, unit-normalised, stored once."""
+"""Hourly air readings from CNEMC-style files (CSV or XLSX) and push clients: checked, unit-normalised, stored once."""
 
 from __future__ import annotations
 
-import csv
-import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
 
+from core import parse
 from core.datasets import Dataset, upload_dataset
-from monitoring.store import POLLUTANTS, Ingest, Outcome, Reading
+from core.errors import Invalid
+from ingest.reader import Table, TableError, cell_text, read_table
+from ingest.report import FileReport, RowError, write_rejects
 from monitoring.rollups import BEIJING, CUTOVER
+from monitoring.store import POLLUTANTS, AirReading, Ingest
 
 UNITS = {"pm25": "µg/m3", "pm10": "µg/m3", "so2": "µg/m3", "no2": "µg/m3", "o3": "µg/m3", "co": "mg/m3"}
 # Hourly values above these are instrument faults or unit mix-ups, not air (historic extremes in China are far
 # lower: dust storms bring PM10 to several thousand µg/m3, winter haze PM2.5 to about 1,000).
 CEILING = {"pm25": 2000.0, "pm10": 10000.0, "so2": 5000.0, "no2": 3000.0, "o3": 2000.0, "co": 150.0}
-MISSING = {"", "na", "n/a", "nan", "null", "none", "-", "—", "--"}
-
-
-class RowError(ValueError):
-    """A row (or push item) that cannot be stored, with every reason found."""
-
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
 
 
 def unit_of(text: str) -> str | None:
@@ -46,27 +38,6 @@ def convert(pollutant: str, value: float, unit: str | None) -> float:
     return value * 1000.0 if unit == "mg/m3" else value / 1000.0
 
 
-def number(raw: object) -> float | None:
-    """A finite float from a cell or JSON value; None when missing; ValueError otherwise."""
-    if raw is None:
-        return None
-    if isinstance(raw, bool):
-        raise ValueError(f"not a number: {raw!r}")
-    if isinstance(raw, int | float):
-        value = float(raw)
-    else:
-        text = str(raw).strip()
-        if text.lower() in MISSING:
-            return None
-        try:
-            value = float(text)
-        except ValueError:
-            raise ValueError(f"not a number: {text!r}") from None
-    if not math.isfinite(value):
-        raise ValueError(f"not a finite number: {raw!r}")
-    return value
-
-
 def check_values(raw: Mapping[str, object], units: Mapping[str, str | None]) -> tuple[dict[str, float | None],
                                                                                       list[str]]:
     """Normalised concentrations of the six pollutants, and the reasons any of them is unusable."""
@@ -74,9 +45,9 @@ def check_values(raw: Mapping[str, object], units: Mapping[str, str | None]) -> 
     reasons = []
     for p in POLLUTANTS:
         try:
-            v = number(raw.get(p))
-        except ValueError as exc:
-            reasons.append(f"{p}: {exc}")
+            v: float | None = parse.number(p, raw.get(p), default=None, missing=parse.MISSING)
+        except Invalid:
+            reasons.append(f"{p}: not a number: {raw.get(p)!r}")
             continue
         if v is not None:
             given = units.get(p)
@@ -155,103 +126,84 @@ def header_column(text: str) -> tuple[str | None, str | None]:
     return COLUMNS.get(re.sub(r"[\s._-]", "", t)), unit
 
 
-@dataclass
-class FileReport:
-    """Every row of a readings file accounted for: inserted, duplicate or rejected (with reasons)."""
-
-    file: str
-    rows: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
-    outcomes: list[Outcome] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # file-level problems: nothing was read
-    stored: bool = False
-    rejects_path: Path | None = None
-
-    def text(self) -> str:
-        c = self.counts
-        lines = [f"{self.file}: {self.rows} rows read" + (
-            f", {c.get('inserted', 0)} new readings, {c.get('duplicate', 0)} duplicates, "
-            f"{c.get('rejected', 0)} rejected" if c else "")]
-        lines += [f"  {e}" for e in self.errors] + [f"  note: {n}" for n in self.notes]
-        shown = [o for o in self.outcomes if o.status == "rejected"][:50]
-        shown += [o for o in self.outcomes if o.status == "duplicate"][:20]
-        lines += [f"  line {o.ref}: {o.status}: {o.reason}" for o in shown]
-        if not self.stored:
-            hint = "; fix the rows above, or use --skip-invalid to store the valid rows"
-            lines.append("nothing stored" + (hint if c.get("rejected") else ""))
-        if self.rejects_path:
-            lines.append(f"rejected rows written to {self.rejects_path}")
-        return "\n".join(lines)
-
-
-def load_readings_csv(conn: psycopg.Connection, path: Path, encoding: str = "utf-8",
+def load_readings_csv(conn: psycopg.Connection, path: Path, encoding: str | None = "utf-8",
                       skip_invalid: bool = False, dataset_id: str | None = None, licence: str = "unspecified",
                       dataset: Dataset | None = None,
                       cutover: date = CUTOVER) -> FileReport:
-    """Check every row of an hourly readings CSV; store all, or (skip_invalid) the valid rows; no commit."""
+    """Check every row of an hourly readings file; store all, or (skip_invalid) the valid rows; no commit."""
     path = Path(path)
-    report = FileReport(path.name)
+    report = FileReport(path.name, "readings")
     try:
-        with open(path, encoding=encoding, newline="") as fh:
-            text = fh.read()
-    except UnicodeDecodeError as exc:
-        report.errors.append(f"not valid {encoding} at byte {exc.start}; try --encoding gbk")
+        table = read_table(path, encoding)
+    except TableError as exc:
+        report.add(exc.line, "", exc.reason)
         return report
-    reader = csv.reader(text.lstrip("\ufeff").splitlines(keepends=True))
-    header = next(reader, None)
-    if not header:
-        report.errors.append("empty file")
-        return report
-    cols = [header_column(h) for h in header]
-    names = [n for n, _ in cols]
-    bad_units = [h for h, (_, u) in zip(header, cols, strict=True) if u and u.startswith("?")]
-    missing = [c for c in ("station",) if c not in names]
-    if "time" not in names and not {"date", "hour"} <= set(names):
-        missing.append("time (or date and hour)")
-    if not set(POLLUTANTS) & set(names):
-        missing.append(f"a pollutant ({', '.join(POLLUTANTS)})")
-    report.errors += [f"header {h!r}: unknown unit; use µg/m3 or mg/m3" for h in bad_units]
-    report.errors += [f"required column missing: {m}" for m in missing]
+    names, units = _columns(report, table.header)
     if report.errors:
         return report
-    ignored = [h for h, n in zip(header, names, strict=True) if n is None]
-    if ignored:
-        report.notes.append(f"columns ignored: {', '.join(ignored)}")
-    units = {n: u for n, u in cols if n in POLLUTANTS and u}
-    report.notes += [f"{p} converted from {u} to {UNITS[p]}" for p, u in units.items() if u != UNITS[p]]
     ds = dataset or upload_dataset(path.name, licence, dataset_id)
     # A savepoint (the caller commits): a file with rejected rows stores nothing unless skip_invalid.
     conn.execute("SAVEPOINT readings_file")
     try:
         ingest = Ingest(conn, ds, "line", cutover=cutover)
-        for cells in reader:
-            line = reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
-            report.rows += 1
-            if len(cells) != len(header):
-                ingest.reject(line, f"expected {len(header)} cells, found {len(cells)}")
-                continue
-            row = {n: c for n, c in zip(names, cells, strict=True) if n}
-            try:
-                ingest.add(_file_reading(line, row, units))
-            except RowError as exc:
-                ingest.reject(line, "; ".join(exc.reasons), row.get("station"))
+        rejected = _add_rows(ingest, report, table, names, units)
         ingest.finish()
     except BaseException:
         conn.execute("ROLLBACK TO SAVEPOINT readings_file")
         raise
     report.counts, report.outcomes = ingest.counts, ingest.outcomes
-    report.stored = not ingest.counts["rejected"] or skip_invalid
-    conn.execute("RELEASE SAVEPOINT readings_file" if report.stored
+    report.committed = not ingest.counts["rejected"] or skip_invalid
+    conn.execute("RELEASE SAVEPOINT readings_file" if report.committed
                  else "ROLLBACK TO SAVEPOINT readings_file")
-    if report.counts["rejected"]:
-        report.rejects_path = _write_rejects(path, header, text, report.outcomes)
+    if rejected:
+        reasons = {o.ref: o.reason for o in report.outcomes if o.status == "rejected"}
+        report.rejects_path = write_rejects(path, table.header, [(n, reasons[n], c) for n, c in rejected.items()])
     return report
 
 
-def _file_reading(line: int, row: dict[str, str], header_units: Mapping[str, str | None]) -> Reading:
+def _columns(report: FileReport, header: list[str]) -> tuple[list[str | None], dict[str, str | None]]:
+    """Our name of each header cell and the units the header names; header problems go to the report."""
+    cols = [header_column(h) for h in header]
+    names = [n for n, _ in cols]
+    for h, (_, unit) in zip(header, cols, strict=True):
+        if unit and unit.startswith("?"):
+            report.add(1, h, "unknown unit; use µg/m3 or mg/m3")
+    missing = [c for c in ("station",) if c not in names]
+    if "time" not in names and not {"date", "hour"} <= set(names):
+        missing.append("time (or date and hour)")
+    if not set(POLLUTANTS) & set(names):
+        missing.append(f"a pollutant ({', '.join(POLLUTANTS)})")
+    for m in missing:
+        report.add(1, "", f"required column missing: {m}")
+    ignored = [h for h, n in zip(header, names, strict=True) if n is None]
+    if ignored:
+        report.notes.append(f"columns ignored: {', '.join(ignored)}")
+    units: dict[str, str | None] = {n: u for n, u in cols if n in POLLUTANTS and u}
+    report.notes += [f"{p} converted from {u} to {UNITS[p]}" for p, u in units.items() if u != UNITS[p]]
+    return names, units
+
+
+def _add_rows(ingest: Ingest, report: FileReport, table: Table, names: list[str | None],
+              units: Mapping[str, str | None]) -> dict[int, list]:
+    """Check each row and queue it for storing; the cells of rejected rows by line."""
+    rejected: dict[int, list] = {}
+    for row in table.rows:
+        report.rows += 1
+        before = ingest.counts["rejected"]
+        cells = [cell_text(c) for c in row.cells]
+        values = {n: c for n, c in zip(names, cells, strict=True) if n} if row.error is None else {}
+        try:
+            if row.error:
+                raise row.error
+            ingest.add(_file_reading(row.line, values, units))
+        except RowError as exc:
+            ingest.reject(row.line, exc.reason, values.get("station"))
+        if ingest.counts["rejected"] > before:
+            rejected[row.line] = cells
+    return rejected
+
+
+def _file_reading(line: int, row: dict[str, str], header_units: Mapping[str, str | None]) -> AirReading:
     reasons = []
     station = (row.get("station") or "").strip()
     if not station:
@@ -270,22 +222,8 @@ def _file_reading(line: int, row: dict[str, str], header_units: Mapping[str, str
     values, problems = check_values(row, units)
     reasons += problems
     if reasons or at is None:
-        raise RowError(reasons)
-    return Reading(line, station, at, values)
-
-
-def _write_rejects(path: Path, header: list[str], text: str, outcomes: Iterable[Outcome]) -> Path:
-    """Rejected rows as read, with their line and reason, beside the original file."""
-    reasons = {o.ref: o.reason for o in outcomes if o.status == "rejected"}
-    out = path.with_name(path.name + ".rejects.csv")
-    reader = csv.reader(text.lstrip("\ufeff").splitlines(keepends=True))
-    with open(out, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["_line", "_reason", *header])
-        for cells in reader:
-            if reader.line_num in reasons:
-                w.writerow([reader.line_num, reasons[reader.line_num], *cells])
-    return out
+        raise RowError.several(reasons)
+    return AirReading(line, station, at, values)
 
 
 def push_dataset(label: str) -> Dataset:
@@ -295,27 +233,27 @@ def push_dataset(label: str) -> Dataset:
 
 
 def parse_units(raw: object) -> dict[str, str | None]:
-    """A {"co": "µg/m3", ...} mapping of units to canonical names, or ValueError."""
+    """A {"co": "µg/m3", ...} mapping of units to canonical names, or Invalid."""
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise ValueError("units must be an object such as {\"co\": \"µg/m3\"}")
+        raise Invalid("units must be an object such as {\"co\": \"µg/m3\"}")
     out: dict[str, str | None] = {}
     for key, value in raw.items():
         name, _ = header_column(str(key))
         unit = unit_of(value) if isinstance(value, str) else None
         if name not in POLLUTANTS:
-            raise ValueError(f"units: unknown pollutant {key!r}")
+            raise Invalid(f"units: unknown pollutant {key!r}")
         if unit is None:
-            raise ValueError(f"units: unknown unit {value!r} for {key}; use µg/m3 or mg/m3")
+            raise Invalid(f"units: unknown unit {value!r} for {key}; use µg/m3 or mg/m3")
         out[name] = unit
     return out
 
 
-def item_reading(index: int, item: object, batch_units: Mapping[str, str | None]) -> Reading:
+def item_reading(index: int, item: object, batch_units: Mapping[str, str | None]) -> AirReading:
     """A checked reading from one pushed JSON item, or RowError with every reason."""
     if not isinstance(item, dict):
-        raise RowError(["an item must be a JSON object"])
+        raise RowError("", "an item must be a JSON object")
     fields: dict[str, object] = {}
     reasons = []
     units = dict(batch_units)
@@ -328,8 +266,8 @@ def item_reading(index: int, item: object, batch_units: Mapping[str, str | None]
         if key == "units":
             try:
                 units |= parse_units(value)
-            except ValueError as exc:
-                reasons.append(str(exc))
+            except Invalid as exc:
+                reasons.append(exc.reason)
         elif name in ("station", "time", "co_unit", *POLLUTANTS):
             fields[name] = value
         else:
@@ -353,5 +291,5 @@ def item_reading(index: int, item: object, batch_units: Mapping[str, str | None]
     values, problems = check_values(fields, units)
     reasons += problems
     if reasons or at is None or not isinstance(station, str):
-        raise RowError(reasons)
-    return Reading(index, station.strip(), at, values)
+        raise RowError.several(reasons)
+    return AirReading(index, station.strip(), at, values)

@@ -6,6 +6,7 @@ from typing import Any
 
 from psycopg import sql
 
+from layers import fragments
 from layers.base import Layer, StyleContext
 
 PROPERTIES = {
@@ -29,7 +30,7 @@ def prepare(conn: Any, filters: dict[str, object]) -> dict[str, object]:
     """Category colours and scale names from the standards module (the one source of truth)."""
     from standards import aqi
 
-    colours = [aqi.category_for(v).colour for v in (25, 75, 125, 175, 250, 400)]
+    colours = [c.colour for c in aqi.CATEGORIES]
     return {"colours": colours, "scale_2012": aqi.scale_name("hj633_2012"),
             "scale_2026": aqi.scale_name("hj633_2026")}
 
@@ -49,7 +50,7 @@ def features(present: frozenset[str]) -> sql.Composable:
                                            'YYYY-MM-DD"T"HH24:MI:SS"+08:00"') AS observed_at_text, ar.pm25
             FROM air_readings ar WHERE ar.station_id = s.id ORDER BY ar.observed_at DESC LIMIT 1) r ON true
         LEFT JOIN air_aqi_hourly h ON h.station_id = s.id AND h.observed_at = r.observed_at
-        WHERE s.kind = 'air' AND s.geom && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)""")
+        WHERE s.kind = 'air' AND {in_envelope}""").format(in_envelope=fragments.in_envelope("s.geom"))
 
 
 def style(ctx: StyleContext) -> list[dict[str, Any]]:
@@ -73,7 +74,7 @@ def style(ctx: StyleContext) -> list[dict[str, Any]]:
 def _legend() -> tuple[tuple[str, str, str], ...]:
     from standards import aqi
 
-    return tuple((c.name_en, c.name_zh, c.colour) for c in (aqi.category_for(v) for v in (25, 75, 125, 175, 250, 400)))
+    return tuple((c.name_en, c.name_zh, c.colour) for c in aqi.CATEGORIES)
 
 
 LAYER = Layer(

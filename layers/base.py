@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from psycopg import sql
 
+from core import parse
+from core.errors import Invalid
 
-class FilterError(ValueError):
-    """A filter value a user sent cannot be used; the message says why."""
+
+class FilterError(Invalid):
+    """A filter a layer does not declare; bad values of declared filters raise `Invalid` from core.parse."""
 
 
 @dataclass(frozen=True)
@@ -25,38 +27,19 @@ class Filter:
     default: str | None = None
 
     def parse(self, raw: str) -> object:
-        """The typed value of `raw`, or FilterError with a reason."""
+        """The typed value of `raw` (through core.parse), or Invalid with a reason."""
         raw = raw.strip()
         if self.kind == "enum":
-            if raw not in self.choices:
-                raise FilterError(f"{self.name} must be one of {', '.join(self.choices)}; got {raw!r}")
-            return raw
+            return parse.choice(self.name, raw, self.choices)
         if self.kind == "enum_list":
-            values = sorted({v.strip() for v in raw.split(",") if v.strip()})
-            bad = [v for v in values if v not in self.choices]
-            if bad or not values:
-                raise FilterError(f"{self.name} takes a comma-separated list of {', '.join(self.choices)}; "
-                                  f"got {raw!r}")
-            return values
+            return parse.choice_list(self.name, raw, self.choices)
         if self.kind == "date":
-            try:
-                return date.fromisoformat(raw)
-            except ValueError:
-                raise FilterError(f"{self.name} must be a date YYYY-MM-DD; got {raw!r}") from None
+            return parse.day(self.name, raw)
         if self.kind == "bool":
-            if raw.lower() in ("true", "1", "yes"):
-                return True
-            if raw.lower() in ("false", "0", "no"):
-                return False
-            raise FilterError(f"{self.name} must be true or false; got {raw!r}")
+            return parse.boolean(self.name, raw)
         if self.kind == "int":
-            try:
-                return int(raw)
-            except ValueError:
-                raise FilterError(f"{self.name} must be an integer; got {raw!r}") from None
-        if not raw or len(raw) > 200:
-            raise FilterError(f"{self.name} must be 1 to 200 characters")
-        return raw
+            return parse.integer(self.name, raw)
+        return parse.text(self.name, raw)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from typing import Any
 
 from psycopg import sql
 
+from layers import fragments
 from layers.base import Layer, StyleContext
 
 PROPERTIES = {
@@ -22,15 +23,17 @@ def features(present: frozenset[str]) -> sql.Composable:
     return sql.SQL("""
         SELECT a.geom, 'province' AS kind, a.code::text AS code, a.name_zh, a.name_en, NULL::int AS rank
         FROM admin_areas a
-        WHERE a.level = 'province' AND a.geom && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)
+        WHERE a.level = 'province' AND {province}
         UNION ALL
         SELECT a.label_point, 'province_label', a.code::text, a.name_zh, a.name_en, 0
         FROM admin_areas a
-        WHERE a.level = 'province' AND a.label_point && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)
+        WHERE a.level = 'province' AND {label}
         UNION ALL
         SELECT p.geom, 'place', NULL, p.name_zh, p.name_en, p.scalerank
         FROM places p
-        WHERE p.geom && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326) AND p.scalerank <= %(z)s + 3""")
+        WHERE {place} AND p.scalerank <= %(z)s + 3""").format(
+        province=fragments.in_envelope("a.geom"), label=fragments.in_envelope("a.label_point"),
+        place=fragments.in_envelope("p.geom"))
 
 
 LAND, SEA, BORDER = "#f3efe6", "#c9dff0", "#9c948a"

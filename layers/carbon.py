@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from psycopg import sql
 
+from layers import fragments
 from layers.base import Filter, Layer, StyleContext
 
 METRICS = {
@@ -65,14 +66,14 @@ def breaks(conn: Any, year: int, level: str, metric: str, scheme: str) -> list[f
 def prepare(conn: Any, filters: dict[str, object]) -> dict[str, object]:
     """Default year (the latest loaded) and the class breaks for this request."""
     year = filters.get("year")
-    if year is None:
+    if not isinstance(year, int):  # not given: the latest loaded
         row = conn.execute("SELECT max(year) FROM area_carbon").fetchone()
         year = row[0] if row and row[0] else 0
     level = {"province": "province", "city": "prefecture"}[str(filters.get("level", "province"))]
     metric = str(filters.get("metric", "co2_mt"))
     scheme = str(filters.get("scheme", "quantiles"))
     return {"year": year, "level": level, "metric": metric,
-            "breaks": breaks(conn, int(year), level, metric, scheme)}  # type: ignore[arg-type]
+            "breaks": breaks(conn, int(year), level, metric, scheme)}
 
 
 def features(present: frozenset[str]) -> sql.Composable:
@@ -90,12 +91,12 @@ def features(present: frozenset[str]) -> sql.Composable:
                    round((c.co2_mt * 1e6 / nullif(c.gdp_bn_cny * 1e5, 0))::numeric, 4)::float8 AS co2_per_10k_cny,
                    CASE %(metric)s {cases} END AS value
             FROM admin_areas a JOIN c ON c.area_code = a.code
-            WHERE a.level = %(level)s AND a.geom && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326))
+            WHERE a.level = %(level)s AND {in_envelope})
         SELECT v.geom, v.code, v.name_zh, v.name_en, v.level, v.year, v.co2_mt, v.co2_per_capita_t,
                v.co2_per_10k_cny, round(v.value::numeric, 4)::float8 AS value,
                CASE WHEN v.value IS NOT NULL THEN 1 + (SELECT count(*) FROM unnest(%(breaks)s::float8[]) b
                                                         WHERE v.value > b)::int END AS class
-        FROM v""").format(cases=metric_cases)
+        FROM v""").format(cases=metric_cases, in_envelope=fragments.in_envelope("a.geom"))
 
 
 # Sequential yellow-orange-red ramp, class 1 (lowest) to 5 (highest).

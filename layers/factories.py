@@ -6,10 +6,11 @@ from typing import Any
 
 from psycopg import sql
 
-from standards.industries import INDUSTRIES
+from layers import fragments
 from layers.base import ClusterCells, Filter, Layer, StyleContext
+from standards.industries import INDUSTRIES
 
-STATUSES = ("open", "explained", "rectified", "none")
+STATUSES = fragments.WORST_FIRST
 # Status colours shared by the map style, the sprite icons and the legends.
 STATUS_COLOURS = {"open": "#d7301f", "explained": "#fc8d59", "rectified": "#1a9850", "none": "#7f8c8d"}
 
@@ -32,13 +33,10 @@ CLUSTER_PROPERTIES = {
     "id": "Facility id when the cluster holds a single facility",
 }
 
-_SUMMARY = sql.SQL("f.violation_count, f.latest_violation, f.worst_status, f.violations_synthetic")
 # With a date window the summary is recomputed from the records inside it.
 _WINDOW = sql.SQL("""JOIN LATERAL (
     SELECT count(*) AS violation_count, max(v.violation_date) AS latest_violation,
-           (ARRAY['none', 'rectified', 'explained', 'open'])[1 + coalesce(max(CASE v.status WHEN 'open' THEN 3
-               WHEN 'explained' THEN 2 WHEN 'rectified' THEN 1 END), 0)] AS worst_status,
-           coalesce(bool_or(v.synthetic), false) AS violations_synthetic
+           {worst} AS worst_status, coalesce(bool_or(v.synthetic), false) AS violations_synthetic
     FROM violations v
     WHERE v.facility_id = f.id AND v.status <> 'removed' {since} {until}
 ) w ON w.violation_count > 0""")
@@ -47,27 +45,28 @@ _WINDOW = sql.SQL("""JOIN LATERAL (
 def features(present: frozenset[str]) -> sql.Composable:
     """Facilities in %(w)s..%(n)s with the filters present."""
     windowed = bool(present & {"since", "until"})
-    src = sql.SQL("w") if windowed else sql.SQL("f")
-    where = [sql.SQL("f.geom && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)")]
+    src = "w" if windowed else "f"
+    where: list[sql.Composable] = [fragments.in_envelope("f.geom")]
     if "industry" in present:
         where.append(sql.SQL("f.industry = ANY(%(industry)s)"))
     if "status" in present:
-        where.append(sql.SQL("{}.worst_status = ANY(%(status)s)").format(src))
+        where.append(sql.SQL("{}.worst_status = ANY(%(status)s)").format(sql.SQL(src)))
     if "key_monitored" in present:
         where.append(sql.SQL("f.key_monitored = %(key_monitored)s"))
-    join = sql.SQL("")
+    join: sql.Composable = sql.SQL("")
     if windowed:
         join = _WINDOW.format(
+            worst=sql.SQL(fragments.worst_status("v.status")),
             since=sql.SQL("AND v.violation_date >= %(since)s") if "since" in present else sql.SQL(""),
             until=sql.SQL("AND v.violation_date <= %(until)s") if "until" in present else sql.SQL(""))
     return sql.SQL("""
         SELECT f.geom, f.id, f.name_zh, f.name_en, f.industry,
                {src}.violation_count, {src}.latest_violation::text AS latest_violation,
-               {src}.worst_status AS status, f.key_monitored,
-               (f.synthetic OR {src}.violations_synthetic
-                OR coalesce((f.attrs->>'name_zh_synthetic')::boolean, false)) AS synthetic
+               {src}.worst_status AS status, f.key_monitored, {synthetic} AS synthetic
         FROM facilities f {join}
-        WHERE {where}""").format(src=src, join=join, where=sql.SQL(" AND ").join(where))
+        WHERE {where}""").format(
+        src=sql.SQL(src), join=join, where=sql.SQL(" AND ").join(where),
+        synthetic=sql.SQL(fragments.facility_synthetic(f"{src}.violations_synthetic")))
 
 
 def style(ctx: StyleContext) -> list[dict[str, Any]]:

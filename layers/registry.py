@@ -12,6 +12,7 @@ class Registry:
         self._layers: dict[str, Layer] = {}
 
     def add(self, layer: Layer) -> Layer:
+        """Register `layer`; a duplicate or malformed id is a programming error (ValueError)."""
         if layer.id in self._layers:
             raise ValueError(f"duplicate layer id {layer.id!r}")
         if not layer.id.replace("_", "").isalnum():
@@ -20,6 +21,7 @@ class Registry:
         return layer
 
     def get(self, layer_id: str) -> Layer:
+        """The layer with this id (KeyError when there is none: check `in` first)."""
         return self._layers[layer_id]
 
     def __contains__(self, layer_id: object) -> bool:
@@ -29,6 +31,7 @@ class Registry:
         return iter(self._layers.values())
 
     def ids(self) -> list[str]:
+        """Every layer id, in declaration order."""
         return list(self._layers)
 
 

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from core import parse
+from core.errors import Invalid, NotFound
 from data.catalog import attribution
-from layers.base import FilterError, StyleContext
+from layers.base import StyleContext
 from layers.registry import LAYERS
 
 
@@ -35,39 +37,29 @@ LANGS = ("zh", "en")
 _SLOTS = {"base": 0, "data": 1, "top": 2}
 
 
-class StyleError(ValueError):
-    """A style request that cannot be answered; status 400 or 404."""
-
-    def __init__(self, reason: str, status: int = 400) -> None:
-        super().__init__(reason)
-        self.status = status
-
-
 def build(name: str, base_url: str, args: Mapping[str, str]) -> dict[str, Any]:
-    """The style JSON of map `name` for a service at `base_url`; `args` holds lang and layer filters."""
+    """The style JSON of map `name` for a service at `base_url`; `args` holds lang and layer filters.
+
+    NotFound for an unknown map, Invalid for a bad language, parameter or filter value.
+    """
     if name not in STYLES:
-        raise StyleError(f"unknown style {name!r}; styles: {', '.join(STYLES)}", 404)
+        raise NotFound(f"unknown style {name!r}; styles: {', '.join(STYLES)}")
     spec = STYLES[name]
     args = dict(args)
-    lang = args.pop("lang", "zh")
-    if lang not in LANGS:
-        raise StyleError(f"lang must be one of {', '.join(LANGS)}; got {lang!r}")
+    lang = parse.choice("lang", args.pop("lang", "zh"), LANGS)
     layers = [LAYERS.get(i) for i in spec.layers]
     declared = {f.name for la in layers for f in la.filters}
     extra = sorted(set(args) - declared)
     if extra:
-        raise StyleError(f"unknown parameter {extra[0]!r} for style {name}; accepted: lang, "
-                         f"{', '.join(sorted(declared)) or 'no filters'}")
+        raise Invalid(f"unknown parameter {extra[0]!r} for style {name}; accepted: lang, "
+                      f"{', '.join(sorted(declared)) or 'no filters'}")
     ctx = StyleContext(lang=lang)
     base = base_url.rstrip("/")
     sources: dict[str, Any] = {}
     drawn: list[tuple[int, int, dict[str, Any]]] = []
     for order, layer in enumerate(layers):
         mine = {k: v for k, v in args.items() if any(f.name == k for f in layer.filters)}
-        try:
-            layer.parse_filters(mine)
-        except FilterError as exc:
-            raise StyleError(str(exc)) from None
+        layer.parse_filters(mine)  # bad values are refused here (Invalid), before any URL is built
         query = f"?{urlencode(sorted(mine.items()))}" if mine else ""
         sources[layer.id] = {
             "type": "vector", "tiles": [f"{base}/tiles/{layer.id}/{{z}}/{{x}}/{{y}}.mvt{query}"],

@@ -6,6 +6,7 @@ from typing import Any
 
 from psycopg import sql
 
+from layers import fragments
 from layers.base import Filter, Layer, StyleContext
 from layers.factories import STATUS_COLOURS
 
@@ -33,16 +34,15 @@ def features(present: frozenset[str]) -> sql.Composable:
                string_agg(DISTINCT b.logo_key, ',' ORDER BY b.logo_key) AS icons,
                string_agg(DISTINCT l.tier::text, ',') AS tiers,
                count(DISTINCT b.id)::int AS brand_count,
-               f.worst_status AS status,
-               (f.synthetic OR f.violations_synthetic
-                OR coalesce((f.attrs->>'name_zh_synthetic')::boolean, false)
-                OR bool_or(l.synthetic) OR bool_or(b.synthetic)) AS synthetic
+               f.worst_status AS status, {synthetic} AS synthetic
         FROM brand_facility_links l
         JOIN facilities f ON f.id = l.facility_id
         JOIN brands b ON b.id = l.brand_id
-        WHERE l.is_public AND l.active
-          AND f.geom && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326) {brand}
-        GROUP BY f.id""").format(brand=brand)
+        WHERE l.is_public AND l.active AND {in_envelope} {brand}
+        GROUP BY f.id""").format(
+        brand=brand, in_envelope=fragments.in_envelope("f.geom"),
+        synthetic=sql.SQL(fragments.facility_synthetic("f.violations_synthetic", "bool_or(l.synthetic)",
+                                                       "bool_or(b.synthetic)")))
 
 
 def style(ctx: StyleContext) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from psycopg import sql
 
+from layers import fragments
 from layers.base import Layer, StyleContext
 
 PROPERTIES = {
@@ -42,7 +43,7 @@ def features(present: frozenset[str]) -> sql.Composable:
         LEFT JOIN LATERAL (
             SELECT wr.observed_at, wr.water_class FROM water_readings wr
             WHERE wr.station_id = s.id ORDER BY wr.observed_at DESC LIMIT 1) r ON true
-        WHERE s.kind = 'water' AND s.geom && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)""")
+        WHERE s.kind = 'water' AND {in_envelope}""").format(in_envelope=fragments.in_envelope("s.geom"))
 
 
 def style(ctx: StyleContext) -> list[dict[str, Any]]:

@@ -1,9 +1,10 @@
-"""Alembic environment: migrations are plain SQL run against the configured database."""
+"""Alembic environment: migrations are plain SQL run against the configured database; db.tables describes the result."""
 
 from alembic import context
 from sqlalchemy import create_engine, pool
 
 from db.migrations import sqlalchemy_url
+from db.tables import metadata
 
 
 def run_migrations_online() -> None:
@@ -15,7 +16,7 @@ def run_migrations_online() -> None:
         url = sqlalchemy_url(get_settings().dsn())
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=None, transaction_per_migration=True)
+        context.configure(connection=connection, target_metadata=metadata, transaction_per_migration=True)
         with context.begin_transaction():
             context.run_migrations()
 

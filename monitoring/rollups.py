@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import psycopg
 
+from db.staging import upsert
 from monitoring import series
 from monitoring.series import LOCAL
-from db.staging import upsert
 from standards import aqi
 
 BEIJING = timezone(timedelta(hours=8))  # days are calendar days in Asia/Shanghai (see monitoring.series.LOCAL)

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 import psycopg
 
 from core.datasets import Dataset
+from db.staging import bump_data_version, register_dataset
 from monitoring.partitions import ensure_month_partitions
 from monitoring.rollups import CUTOVER, local_day, refresh_daily, store_hourly_aqi
-from db.staging import bump_data_version, register_dataset
 
 POLLUTANTS = ("pm25", "pm10", "so2", "no2", "o3", "co")
 CHUNK = 5000
@@ -18,8 +18,8 @@ LOCK_CLASS = 633  # advisory-lock namespace: one ingest at a time per station ke
 
 
 @dataclass
-class Reading:
-    """One checked hourly reading, not yet stored."""
+class AirReading:
+    """One checked hourly air reading of a station (six pollutants), not yet stored."""
 
     ref: int
     station: str
@@ -38,6 +38,7 @@ class Outcome:
     observed_at: datetime | None = None
 
     def as_dict(self, ref_name: str) -> dict:
+        """The outcome as JSON-ready data, its reference under `ref_name`."""
         at = self.observed_at.isoformat() if self.observed_at else None
         out: dict = {ref_name: self.ref, "status": self.status, "station": self.station, "observed_at": at}
         return out | ({"reason": self.reason} if self.reason else {})
@@ -56,7 +57,7 @@ class Ingest:
     counts: dict[str, int] = field(default_factory=lambda: {"inserted": 0, "duplicate": 0, "rejected": 0})
     outcomes: list[Outcome] = field(default_factory=list)
     days: set[tuple[int, date]] = field(default_factory=set)
-    _pending: dict[tuple[int, datetime], Reading] = field(default_factory=dict)
+    _pending: dict[tuple[int, datetime], AirReading] = field(default_factory=dict)
     _stations: dict[str, tuple[int, str]] = field(default_factory=dict)
     _locked: set[int] = field(default_factory=set)
 
@@ -74,7 +75,7 @@ class Ingest:
         """Record a row that cannot be stored."""
         self._note(Outcome(ref, "rejected", reason, station, at))
 
-    def add(self, reading: Reading) -> None:
+    def add(self, reading: AirReading) -> None:
         """Queue a checked reading (station resolved and scoped here); written in chunks."""
         found = self._stations.get(reading.station)
         problem = None

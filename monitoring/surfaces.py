@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
+from core import parse
+from core.errors import Invalid
 from geo.surface import StationValue, idw, write_cog
 from standards import aqi
 
@@ -20,7 +22,7 @@ WHERE r.observed_at >= %(lo)s AND r.observed_at < %(hi)s AND r.pm25 IS NOT NULL 
 GROUP BY s.id, s.geom HAVING count(*) >= 20 ORDER BY s.id"""
 
 
-class SurfaceError(ValueError):
+class SurfaceError(Invalid):
     """No surface for that time (bad time, or too few stations reporting)."""
 
 
@@ -33,14 +35,17 @@ class When:
 
     @property
     def key(self) -> str:
+        """hYYYYmmddTHH or dYYYYmmdd, for file names."""
         return f"h{self.at:%Y%m%dT%H}" if self.at else f"d{self.day:%Y%m%d}"
 
     @property
     def label(self) -> str:
+        """The hour (Beijing time, ISO 8601) or the day, for people."""
         return self.at.astimezone(BEIJING).isoformat() if self.at else str(self.day)
 
     @property
     def version(self) -> str:
+        """The AQI standard in force at that time."""
         return aqi.version_for(self.at.astimezone(BEIJING) if self.at else self.day)  # type: ignore[arg-type]
 
 
@@ -49,10 +54,7 @@ def parse_when(time_text: str | None, date_text: str | None, conn) -> When:
     if time_text and date_text:
         raise SurfaceError("give time or date, not both")
     if date_text:
-        try:
-            return When(day=date.fromisoformat(date_text))
-        except ValueError:
-            raise SurfaceError(f"date must be YYYY-MM-DD; got {date_text!r}") from None
+        return When(day=parse.day("date", date_text))
     if time_text:
         try:
             at = datetime.fromisoformat(time_text)
@@ -68,6 +70,13 @@ def parse_when(time_text: str | None, date_text: str | None, conn) -> When:
     if not row or row[0] is None:
         raise SurfaceError("no PM2.5 readings are loaded")
     return When(at=row[0].astimezone(UTC))
+
+
+def available(conn) -> tuple[datetime | None, datetime | None]:
+    """The first and last hour with a PM2.5 reading (None, None when there is none)."""
+    lo, hi = conn.execute("SELECT min(observed_at), max(observed_at) FROM air_readings "
+                          "WHERE pm25 IS NOT NULL").fetchone()
+    return lo, hi
 
 
 def station_values(conn, when: When) -> list[StationValue]:

@@ -41,18 +41,22 @@ class Cluster:
 
     @property
     def datadir(self) -> Path:
+        """The PostgreSQL data directory."""
         return self.root / "pgdata"
 
     @property
     def sockdir(self) -> Path:
+        """Where the server puts its Unix socket."""
         return self.root / "pgrun"
 
     @property
     def logfile(self) -> Path:
+        """The server's log file."""
         return self.root / "pglog" / "postgres.log"
 
     @property
     def url(self) -> str:
+        """The libpq URL of the cluster's database."""
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{self.database}"
 
     def _os_user(self) -> str | None:
@@ -86,6 +90,7 @@ class Cluster:
 
     @property
     def initialised(self) -> bool:
+        """True once initdb has run."""
         return (self.datadir / "PG_VERSION").exists()
 
     def init(self) -> None:

@@ -101,6 +101,7 @@ def as_of_date(conn: psycopg.Connection) -> date:
 
 
 def suppliers(conn: psycopg.Connection, brand_id: int, private: bool, as_of: date) -> list[dict]:
+    """A brand's suppliers with their environmental status as of a date (private links only when allowed)."""
     rows = conn.execute(SUPPLIERS, {"brand": brand_id, "private": private, "as_of": as_of})
     out = []
     for r in rows:
@@ -111,6 +112,7 @@ def suppliers(conn: psycopg.Connection, brand_id: int, private: bool, as_of: dat
 
 
 def edges(conn: psycopg.Connection, brand_id: int, private: bool) -> list[dict]:
+    """Chain edges (supplier to buyer) of a brand's accepted lists."""
     rows = conn.execute(EDGES, {"brand": brand_id, "private": private})
     keys = ("supplier_id", "buyer_id", "supplier_lon", "supplier_lat", "buyer_lon", "buyer_lat", "tier")
     return [dict(zip(keys, r, strict=True)) for r in rows]
@@ -158,6 +160,7 @@ REPORT_COLUMNS = ("facility_id", "name_zh", "name_en", "address", "tier", "publi
 
 
 def report_rows(rows: list[dict], base_url: str) -> list[list]:
+    """Rows of the supplier report (CSV/XLSX), with a link to each facility page."""
     base = base_url.rstrip("/")
     return [[r["id"], r["name_zh"] or "", r["name_en"] or "", r["address"] or "", r["tier"],
              "yes" if r["public"] else "no", r["status"], r["open"], r["explained"], r["rectified"],
@@ -177,6 +180,7 @@ def report_csv(rows: list[dict], base_url: str, meta: list[str]) -> bytes:
 
 
 def report_xlsx(rows: list[dict], base_url: str, meta: list[str]) -> bytes:
+    """The supplier report as an XLSX workbook with its metadata lines."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 

@@ -46,8 +46,8 @@ def cluster():
 @pytest.fixture(scope="session")
 def db_url(cluster) -> str:
     """URL of the migrated test database holding all the bundled data."""
-    from db import migrations as migrate
     from data.loaders import registry
+    from db import migrations as migrate
     from db.staging import bump_data_version
 
     migrate.upgrade(cluster.url)

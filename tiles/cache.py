@@ -25,6 +25,7 @@ class Entry:
     empty: bool
 
     def raw(self) -> bytes:
+        """The uncompressed tile."""
         return gzip.decompress(self.gz) if self.gz else b""
 
 
@@ -69,6 +70,7 @@ class TileCache:
         return self.root / str(version) / key / str(z) / str(x) / f"{y}.tile"
 
     def get(self, version: int, key: str, z: int, x: int, y: int) -> Entry | None:
+        """The cached tile of this data version, from memory or disk; None when absent."""
         k = (version, key, z, x, y)
         hit = self._mem.get(k)
         if hit is not None:
@@ -83,6 +85,7 @@ class TileCache:
         return entry
 
     def put(self, version: int, key: str, z: int, x: int, y: int, entry: Entry) -> None:
+        """Store a tile on disk (atomically) and in memory."""
         path = self._path(version, key, z, x, y)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent)

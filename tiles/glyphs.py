@@ -12,6 +12,8 @@ import freetype
 import numpy as np
 from scipy import ndimage
 
+from core.errors import Invalid, NotFound
+
 # MapLibre lays glyphs out on a 24 px em with a 3 px SDF border; 192 marks the outline and one unit of
 # distance is 8 px across the 0..255 range (the convention of the glyph PBFs every MapLibre style uses).
 SIZE = 24
@@ -32,10 +34,6 @@ STACKS = {
 DEFAULT_STACK = "Blue Map Sans Regular"
 
 
-class GlyphError(LookupError):
-    """A font stack or range that cannot be served; the message says why."""
-
-
 def _font_path(name: str) -> Path | None:
     if name == "cjk":
         return next((Path(p) for p in CJK_FILES if Path(p).exists()), None)
@@ -43,7 +41,7 @@ def _font_path(name: str) -> Path | None:
 
 
 def stack_fonts(stack: str) -> list[Path]:
-    """Font files behind a requested stack (comma-separated names; unknown names are skipped)."""
+    """Font files behind a requested stack (comma-separated names; unknown names are skipped); NotFound if none."""
     paths: list[Path] = []
     for name in (n.strip() for n in stack.split(",")):
         for font in STACKS.get(name, ()):
@@ -53,19 +51,19 @@ def stack_fonts(stack: str) -> list[Path]:
     if not paths:
         known = [n for n in stack.split(",") if n.strip() in STACKS]
         if known:
-            raise GlyphError("the fonts for this stack are not installed (fonts-dejavu-core, fonts-droid-fallback)")
-        raise GlyphError(f"unknown font stack {stack!r}; stacks: {', '.join(STACKS)}")
+            raise NotFound("the fonts for this stack are not installed (fonts-dejavu-core, fonts-droid-fallback)")
+        raise NotFound(f"unknown font stack {stack!r}; stacks: {', '.join(STACKS)}")
     return paths
 
 
 def parse_range(text: str) -> int:
-    """Start code point of a '{start}-{end}' range of 256 code points."""
+    """Start code point of a '{start}-{end}' range of 256 code points; Invalid otherwise."""
     try:
         start, end = (int(p) for p in text.split("-"))
     except ValueError:
-        raise GlyphError(f"range must look like 0-255; got {text!r}") from None
+        raise Invalid(f"range must look like 0-255; got {text!r}") from None
     if start < 0 or start % 256 or end != start + 255 or end > 0xFFFF:
-        raise GlyphError(f"range must be 256 code points starting at a multiple of 256, up to 65535; got {text!r}")
+        raise Invalid(f"range must be 256 code points starting at a multiple of 256, up to 65535; got {text!r}")
     return start
 
 
@@ -192,7 +190,7 @@ class GlyphStore:
         self.root = Path(root) if root else None
 
     def get(self, stack: str, range_text: str) -> bytes:
-        """PBF bytes of one range of a stack; GlyphError for bad input."""
+        """PBF bytes of one range of a stack; Invalid or NotFound for bad input."""
         start = parse_range(range_text)
         fonts = stack_fonts(stack)
         key = "+".join(p.stem for p in fonts)

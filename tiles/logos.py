@@ -15,6 +15,7 @@ import re
 
 from PIL import Image
 
+from core.errors import Invalid
 from tiles.sprites import LOGO
 
 MAX_BYTES = 512 * 1024
@@ -28,7 +29,7 @@ _URL = re.compile(r"url\(\s*['\"]?\s*([^)'\"\s]*)", re.I)
 _SAFE_DATA = re.compile(r"^data:image/(png|jpeg);base64,", re.I)
 
 
-class LogoError(ValueError):
+class LogoError(Invalid):
     """A logo that is refused; the message says why."""
 
 
@@ -81,7 +82,7 @@ def check_svg(data: bytes) -> None:
 
 def _fit(img: Image.Image) -> bytes:
     img = img.convert("RGBA")
-    img.thumbnail((LOGO_PX, LOGO_PX), Image.LANCZOS)
+    img.thumbnail((LOGO_PX, LOGO_PX), Image.Resampling.LANCZOS)
     buf = io.BytesIO()
     img.save(buf, "PNG", optimize=True)
     return buf.getvalue()

@@ -24,7 +24,9 @@ def pm25_classes(version: str) -> list[tuple[float, float | None, str, str, str]
     out = []
     for i, cat in enumerate(aqi.CATEGORIES):
         high = bp[i + 1] if i + 1 < 6 else None
-        out.append((float(bp[i]), None if high is None else float(high), cat.colour, cat.name_zh, cat.name_en))
+        low = bp[i]
+        assert low is not None
+        out.append((float(low), None if high is None else float(high), cat.colour, cat.name_zh, cat.name_en))
     return out
 
 

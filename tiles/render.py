@@ -7,27 +7,13 @@ from typing import Any
 import mercantile
 from psycopg import sql
 
+from core.parse import MAX_ZOOM, tile_address
 from layers.base import Layer
 from tiles.sql import BUFFER, CLUSTER_CELL, EXTENT, mode_for, tile_query
 
-MAX_ZOOM = 22
-
-
-class TileError(ValueError):
-    """A tile address that does not exist."""
-
-
-def check_address(z: int, x: int, y: int) -> None:
-    """Refuse z/x/y outside the web-mercator pyramid."""
-    if not 0 <= z <= MAX_ZOOM:
-        raise TileError(f"zoom {z} outside 0..{MAX_ZOOM}")
-    n = 1 << z
-    if not (0 <= x < n and 0 <= y < n):
-        raise TileError(f"tile {z}/{x}/{y} does not exist: x and y run from 0 to {n - 1} at zoom {z}")
-
 
 def params(layer: Layer, z: int, x: int, y: int) -> dict[str, Any]:
-    """Envelope, cell and tolerance parameters of a tile."""
+    """Envelope, cell and tolerance parameters of a tile (the 3857 envelope itself is ST_TileEnvelope's)."""
     xy = mercantile.xy_bounds(x, y, z)
     size = xy.right - xy.left
     pad = size * BUFFER / EXTENT if mode_for(layer, z) != "clusters" else 0.0
@@ -50,7 +36,7 @@ def tile_mode(conn: Any, layer: Layer, z: int, present: frozenset[str]) -> str:
 
 def render(conn: Any, layer: Layer, z: int, x: int, y: int, filters: dict[str, Any] | None = None) -> bytes:
     """The tile's bytes (empty when no feature falls in it)."""
-    check_address(z, x, y)
+    z, x, y = tile_address(z, x, y, MAX_ZOOM)  # Invalid for an address outside the pyramid
     filters = dict(filters or {})
     values = params(layer, z, x, y) | filters
     if layer.prepare:

@@ -9,19 +9,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from layers.base import FilterError, Layer
+from core.errors import Invalid, NotFound
+from core.parse import MAX_ZOOM, tile_address
+from layers.base import Layer
 from layers.registry import LAYERS
 from tiles.cache import Entry, TileCache, cache_key, make_entry
-from tiles.render import check_address, render_many
+from tiles.render import render_many
 from tiles.version import DataVersion
-
-
-class TileRequestError(ValueError):
-    """A tile request that cannot be answered (unknown layer, bad address or filter); status 400 or 404."""
-
-    def __init__(self, reason: str, status: int = 400) -> None:
-        super().__init__(reason)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -36,31 +30,25 @@ class TileRequest:
 
     @cached_property
     def key(self) -> str:
+        """The cache key of the layers and filters."""
         return cache_key([la.id for la in self.layers], dict(self.filters))
 
 
 def parse_layers(spec: str) -> tuple[Layer, ...]:
-    """Layers named in a comma-separated list; unknown or repeated ids are refused."""
+    """Layers named in a comma-separated list; unknown (NotFound) or repeated (Invalid) ids are refused."""
     ids = spec.split(",")
     unknown = [i for i in ids if i not in LAYERS]
     if unknown:
-        raise TileRequestError(f"unknown layer {unknown[0]!r}; layers: {', '.join(LAYERS.ids())}", 404)
+        raise NotFound(f"unknown layer {unknown[0]!r}; layers: {', '.join(LAYERS.ids())}")
     if len(set(ids)) != len(ids):
-        raise TileRequestError("a layer is listed twice")
+        raise Invalid("a layer is listed twice")
     return tuple(LAYERS.get(i) for i in ids)
 
 
 def parse_request(spec: str, z: str, x: str, y: str, args: Mapping[str, str]) -> TileRequest:
-    """Check everything a client sent; each problem becomes a TileRequestError with a reason."""
+    """Check everything a client sent; each problem is a NotFound or Invalid with a reason."""
     layers, filters, key = _parse_layers_and_filters(spec, tuple(sorted(args.items())))
-    try:
-        zi, xi, yi = int(z), int(x), int(y)
-    except ValueError:
-        raise TileRequestError(f"z, x and y must be integers; got {z}/{x}/{y}") from None
-    try:
-        check_address(zi, xi, yi)
-    except ValueError as exc:
-        raise TileRequestError(str(exc)) from None
+    zi, xi, yi = tile_address(z, x, y, MAX_ZOOM)
     req = TileRequest(layers, zi, xi, yi, filters)
     req.__dict__["key"] = key  # computed once per layer and filter combination (cached_property slot)
     return req
@@ -75,15 +63,12 @@ def _parse_layers_and_filters(spec: str, args: tuple[tuple[str, str], ...]
     for layer in layers:
         # With several layers a filter applies to each layer that declares it; unknown names are refused.
         mine = {k: v for k, v in args if any(f.name == k for f in layer.filters)}
-        try:
-            filters[layer.id] = layer.parse_filters(mine)
-        except FilterError as exc:
-            raise TileRequestError(str(exc)) from None
+        filters[layer.id] = layer.parse_filters(mine)
     declared = {f.name for layer in layers for f in layer.filters}
     extra = sorted({k for k, _ in args} - declared)
     if extra:
         accepted = ", ".join(sorted(declared)) or "none"
-        raise TileRequestError(f"unknown filter {extra[0]!r} for {spec}; accepted: {accepted}")
+        raise Invalid(f"unknown filter {extra[0]!r} for {spec}; accepted: {accepted}")
     return layers, MappingProxyType(filters), cache_key([la.id for la in layers], filters)
 
 

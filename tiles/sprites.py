@@ -89,7 +89,7 @@ def logo_image(brand: Brand, ratio: int) -> Image.Image:
         return default_logo(brand, ratio)
     s = LOGO * ratio
     src = Image.open(io.BytesIO(brand.logo)).convert("RGBA")
-    src.thumbnail((s - 2 * ratio, s - 2 * ratio), Image.LANCZOS)
+    src.thumbnail((s - 2 * ratio, s - 2 * ratio), Image.Resampling.LANCZOS)
     img = Image.new("RGBA", (s, s), (0, 0, 0, 0))
     ImageDraw.Draw(img).rounded_rectangle((0, 0, s - 1, s - 1), radius=6 * ratio, fill="white",
                                           outline="#888888", width=ratio)

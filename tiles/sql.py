@@ -15,7 +15,7 @@ CELLS_PER_TILE = EXTENT // CLUSTER_CELL  # the 16 of migration 0006's `2 ^ (z + 
 
 def _props(layer: Layer) -> sql.Composable:
     """The declared properties, plus a copy of the feature-id property (ST_AsMVT consumes that column)."""
-    cols = [sql.Identifier(n) for n in layer.properties]
+    cols: list[sql.Composable] = [sql.Identifier(n) for n in layer.properties]
     if layer.feature_id:
         cols.append(sql.SQL("{} AS mvt_id").format(sql.Identifier(layer.feature_id)))
     return sql.SQL(", ").join(cols)
@@ -41,12 +41,14 @@ def tile_query(layer: Layer, mode: str, present: frozenset[str]) -> sql.Composed
 def build_query(layer: Layer, mode: str, present: frozenset[str]) -> sql.Composed:
     """The query for one tile of `layer` in `mode` ('points', 'clusters', 'cells' or 'shapes').
 
-    Parameters: %(w)s %(s)s %(e)s %(n)s (EPSG:4326 envelope used by the index), %(mw)s %(ms)s %(me)s %(mn)s
-    (the tile's EPSG:3857 bounds), %(z)s, %(cell)s (cluster cell, metres), %(tol)s (simplification, metres),
-    %(tx)s, %(ty)s (the tile's x and y, for its cluster cells), the filters present and whatever prepare() adds.
+    Parameters: %(z)s, %(tx)s, %(ty)s (the tile's address: ST_TileEnvelope gives its EPSG:3857 bounds, and
+    the cells mode reads its cluster cells by it), %(w)s %(s)s %(e)s %(n)s (EPSG:4326 envelope used by the
+    index), %(mw)s %(ms)s %(me)s %(mn)s (the tile's EPSG:3857 bounds, for the clusters' half-open cell grid),
+    %(cell)s (cluster cell, metres), %(tol)s (simplification, metres), the filters present and whatever
+    prepare() adds.
     """
     features = layer.features(present)
-    env = sql.SQL("ST_MakeEnvelope(%(mw)s, %(ms)s, %(me)s, %(mn)s, 3857)")
+    env = sql.SQL("ST_TileEnvelope(%(z)s, %(tx)s, %(ty)s)")
     if mode == "points":
         inner = sql.SQL("""
             SELECT ST_AsMVTGeom(ST_Transform(f.geom, 3857), {env}, {extent}, {buffer}, true) AS geom, {props}
@@ -70,7 +72,8 @@ def build_query(layer: Layer, mode: str, present: frozenset[str]) -> sql.Compose
     if mode == "cells" and layer.cells is not None:
         cells = layer.cells
         # The same expressions as the index of migration 0006: one index range per tile.
-        where = [sql.SQL("z = %(z)s AND cx / {n} = %(tx)s AND cy / {n} = %(ty)s").format(n=sql.Literal(CELLS_PER_TILE))]
+        where: list[sql.Composable] = [
+            sql.SQL("z = %(z)s AND cx / {n} = %(tx)s AND cy / {n} = %(ty)s").format(n=sql.Literal(CELLS_PER_TILE))]
         where += [sql.SQL(cells.filters[name]) for name in sorted(present)]
         aggs = [sql.SQL("sum(n)::int AS count")] + [
             sql.SQL("{} AS {}").format(sql.SQL(expr), sql.Identifier(name)) for name, expr in cells.aggregates.items()]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, request, url_for
 
-from app import auth, db
 from accounts import users as accounts
-from app.blueprints.pages import page
+from app import auth, db
+from app.render import page
 
 bp = Blueprint("accounts", __name__)
 auth.protect(bp)
@@ -79,23 +79,17 @@ def invitation(token: str):
 def admin():
     """Brands (with their public and private supplier counts), invitations and users."""
     with db.conn() as c:
-        brands = c.execute("""
-            SELECT b.id, b.slug, b.name_zh, b.name_en, b.logo_png IS NOT NULL,
-                   count(DISTINCT l.facility_id) FILTER (WHERE l.active AND l.is_public),
-                   count(DISTINCT l.facility_id) FILTER (WHERE l.active AND NOT l.is_public),
-                   (SELECT count(*) FROM users u WHERE u.brand_id = b.id)
-            FROM brands b LEFT JOIN brand_facility_links l ON l.brand_id = b.id
-            GROUP BY b.id ORDER BY b.slug""").fetchall()
+        brands = accounts.list_brands(c)
         invitations = accounts.list_invitations(c)
         users = accounts.list_users(c)
-    keys = ("id", "slug", "name_zh", "name_en", "has_logo", "public", "private", "users")
-    return page("admin.html", brands=[dict(zip(keys, r, strict=True)) for r in brands],
+    return page("admin.html", brands=brands,
                 invitations=invitations, users=users)
 
 
 @bp.post("/admin/brands")
 @auth.require_admin
 def create_brand():
+    """Admin: create a brand."""
     try:
         with db.conn() as c:
             accounts.create_brand(c, request.form.get("slug", ""), request.form.get("name_en", ""),
@@ -133,6 +127,7 @@ def create_invitation():
 @bp.post("/admin/invitations/<int:invitation_id>/revoke")
 @auth.require_admin
 def revoke_invitation(invitation_id: int):
+    """Admin: revoke an invitation."""
     with db.conn() as c:
         accounts.revoke_invitation(c, invitation_id)
     return redirect(url_for("accounts.admin"))
@@ -141,6 +136,7 @@ def revoke_invitation(invitation_id: int):
 @bp.post("/admin/users/<int:user_id>/disabled")
 @auth.require_admin
 def set_disabled(user_id: int):
+    """Admin: disable or enable a user."""
     if user_id == auth.signed_in_user().id:
         flash("you cannot disable yourself", "error")
         return redirect(url_for("accounts.admin"))
@@ -162,6 +158,7 @@ def account():
 @bp.post("/account/tokens")
 @auth.require_user
 def create_token():
+    """Create an API token for the signed-in user (shown once)."""
     user = auth.signed_in_user()
     if user.via_token:
         return auth.forbidden("API tokens are created from a signed-in browser session")
@@ -178,6 +175,7 @@ def create_token():
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @auth.require_user
 def revoke_token(token_id: int):
+    """Revoke one of the signed-in user's API tokens."""
     with db.conn() as c:
         accounts.revoke_token(c, auth.signed_in_user().id, token_id)
     return redirect(url_for("accounts.account"))

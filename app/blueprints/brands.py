@@ -13,13 +13,13 @@ from datetime import date
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, request, url_for
 
 from app import auth, db, i18n
-from tiles import logos
-from app.blueprints.pages import page
+from app.render import page
+from core import parse
 from core.errors import Invalid, NotFound
-from supply import chain as sc
 from db.staging import bump_data_version
 from layers.registry import LAYERS
-from tiles import sprites
+from supply import chain as sc
+from tiles import logos, sprites
 
 bp = Blueprint("brands", __name__)
 auth.protect(bp)
@@ -30,10 +30,7 @@ PUBLIC_KEYS = ("slug", "name_zh", "name_en", "logo_key", "public_suppliers")
 def _as_of(conn) -> date:
     """The status window's end (cached per data version: it reads every facility)."""
     if request.args.get("as_of"):
-        try:
-            return date.fromisoformat(request.args["as_of"])
-        except ValueError:
-            raise Invalid("as_of must be a date YYYY-MM-DD") from None
+        return parse.day("as_of", request.args["as_of"])
     from app.blueprints.tiles import service
 
     version = service().version.current()

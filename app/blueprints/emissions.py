@@ -10,9 +10,11 @@ from flask import Blueprint, Response, jsonify, request
 
 from app import db
 from app.blueprints.readings import MAX_ITEMS, json_body, push_token
+from core import parse
+from core.datasets import Dataset
 from core.errors import Forbidden, Invalid, NotFound, TooLarge
 from ingest import emissions
-from core.datasets import Dataset
+from ingest.report import RowError
 
 bp = Blueprint("emissions", __name__, url_prefix="/api")
 DEFAULT_SPAN = timedelta(days=14)
@@ -28,16 +30,6 @@ WHERE e.facility_id = %(fid)s AND e.observed_at >= %(lo)s AND e.observed_at < %(
 ORDER BY e.observed_at, e.pollutant"""
 
 
-def _day(name: str) -> date | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise Invalid(f"{name} must be a date such as 2025-10-20, not {raw!r}") from None
-
-
 @bp.get("/facilities/<int:facility_id>/emissions")
 def series(facility_id: int):
     """Hourly readings of every monitored pollutant (or `pollutant`), from..to (Beijing days), JSON or CSV."""
@@ -47,7 +39,8 @@ def series(facility_id: int):
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "csv"):
         raise Invalid(f"format must be json or csv, not {fmt!r}")
-    lo_day, hi_day = _day("from"), _day("to")
+    lo_day = parse.day("from", request.args.get("from"), default=None)
+    hi_day = parse.day("to", request.args.get("to"), default=None)
     with db.conn() as c:
         exists = facility_id <= 2**62 and c.execute("SELECT 1 FROM facilities WHERE id = %s", (facility_id,)).fetchone()
         if not exists:
@@ -100,11 +93,11 @@ def push():
             raise Invalid('expected {"readings": [{"facility_id", "pollutant", "time", "value"}, ...]}')
         if len(items) > MAX_ITEMS:
             raise TooLarge(f"too many readings in one batch: {len(items)} (at most {MAX_ITEMS})")
-        parsed: list[emissions.Reading | emissions.RowError] = []
+        parsed: list[emissions.EmissionReading | RowError] = []
         for item in items:
             try:
                 parsed.append(emissions.parse_item(item))
-            except emissions.RowError as exc:
+            except RowError as exc:
                 parsed.append(exc)
         report = emissions.ingest(c, push_dataset(token.label), parsed)
         c.execute("UPDATE api_tokens SET last_used_at = now() WHERE id = %s", (token.id,))

@@ -11,20 +11,11 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from app import db
-from core.errors import Invalid, NotFound, TooLarge
-from exports import jobs
-from exports import selection
-from exports import service
-from exports import writers
-from exports.selection import SelectionError
+from core.errors import Invalid, NotFound
+from exports import jobs, selection, service, writers
 
 bp = Blueprint("exports", __name__)
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "Link, Content-Disposition"}
-HTML_MAX_FEATURES = 50_000
-
-
-def _fail(exc: SelectionError):
-    raise (NotFound(exc.reason) if exc.status == 404 else Invalid(exc.reason))
 
 
 def _var() -> Path:
@@ -84,7 +75,7 @@ def catalog():
                     "width, height": "png: image size in pixels (64-4096)",
                     "minzoom, maxzoom": "pmtiles: zoom range (default the layer's minzoom to 8)"},
         "limits": {"rows": s.export_max_rows, "tiles": s.export_max_tiles,
-                   "html_features": HTML_MAX_FEATURES},
+                   "html_features": service.HTML_MAX_FEATURES},
         "jobs": url_for("exports.create_job", _external=True),
     }), 200, CORS
 
@@ -97,47 +88,40 @@ def export(name: str):
         raise NotFound(f"exports are /exports/{{layer}}.{{format}}; formats: {', '.join(service.formats())}")
     args = request.args.to_dict()
     metadata_only = fmt == "metadata.json"
-    try:
-        req = service.parse(layer, "geojson" if metadata_only else fmt, args)
-    except SelectionError as exc:
-        _fail(exc)
+    req = service.parse(layer, "geojson" if metadata_only else fmt, args)
     s = current_app.config["SETTINGS"]
     with db.conn() as c:
-        try:
-            p = service.plan(c, req, url=request.url)
-        except SelectionError as exc:
-            _fail(exc)
+        p = service.plan(c, req, url=request.url)
     if metadata_only:
-        meta = p.meta | {"format": None}
-        return jsonify(meta), 200, CORS
-    limit = s.export_max_tiles if req.format == "pmtiles" else s.export_max_rows
-    if req.format == "html" and p.size > HTML_MAX_FEATURES:
-        raise TooLarge(f"{p.size} features are too many for an HTML map (at most {HTML_MAX_FEATURES}); "
-                       "narrow the filters or export GeoPackage", rows=p.size, limit=HTML_MAX_FEATURES)
-    if p.size > limit:
-        unit = "tiles" if req.format == "pmtiles" else "rows"
-        raise TooLarge(
-            f"this export has {p.size} {unit}, more than the {limit} served directly: narrow the filters, or "
-            "ask for an export job (POST the `job` body below to "
-            f"{url_for('exports.create_job', _external=True)})"
-            ", then poll its status URL and download the file when it is done",
-            **{unit: p.size, "limit": limit}, job={
-                "method": "POST", "url": url_for("exports.create_job", _external=True),
-                "body": {"layer": layer, "format": req.format, "filters": args}})
+        return jsonify(p.meta | {"format": None}), 200, CORS
+    job_url = url_for("exports.create_job", _external=True)
+    service.check_size(p, s.export_max_rows, s.export_max_tiles, job={
+        "method": "POST", "url": job_url, "body": {"layer": layer, "format": req.format, "filters": args}})
     headers = {**CORS, "Content-Disposition": f'attachment; filename="{req.filename()}"',
                "Link": f'<{_metadata_url(layer)}>; rel="describedby"; type="application/json"'}
     if req.format in ("geojson", "csv"):
-        pool = db.pool()
+        return _streamed(p, headers)
+    return _produced(p, headers)
 
-        def gen():
-            with pool.connection() as conn:
-                if req.format == "geojson":
-                    yield from writers.geojson_stream(conn, p.source, p.meta)
-                else:
-                    yield from writers.csv_stream(conn, p.source, bom=req.options["bom"])
 
-        return Response(gen(), mimetype=req.media_type.split(";")[0], headers=headers,
-                        content_type=req.media_type)
+def _streamed(p: service.Plan, headers: dict[str, str]) -> Response:
+    """GeoJSON and CSV, streamed from the first row on a connection held for the response's life."""
+    req = p.request
+    pool = db.pool()
+
+    def gen():
+        with pool.connection() as conn:
+            if req.format == "geojson":
+                yield from writers.geojson_stream(conn, p.source, p.meta)
+            else:
+                yield from writers.csv_stream(conn, p.source, bom=req.options["bom"])
+
+    return Response(gen(), mimetype=req.media_type.split(";")[0], headers=headers, content_type=req.media_type)
+
+
+def _produced(p: service.Plan, headers: dict[str, str]) -> Response:
+    """Other formats: written to a temporary file first, then streamed and removed."""
+    req = p.request
     tmp_dir = _var() / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=tmp_dir, suffix=req.suffix)
@@ -149,8 +133,10 @@ def export(name: str):
     except Exception:
         path.unlink(missing_ok=True)
         raise
-    if req.format == "html" or req.format == "png":
+    if req.format == "png":
         headers["Content-Disposition"] = headers["Content-Disposition"].replace("attachment", "inline")
+    if req.format == "html":  # a download, and if a browser shows it anyway, in an opaque origin of its own
+        headers["Content-Security-Policy"] = "sandbox allow-scripts allow-popups"
     return Response(_stream_file(path), content_type=req.media_type,
                     headers={**headers, "Content-Length": str(path.stat().st_size)})
 
@@ -170,10 +156,7 @@ def create_job():
     if not all(isinstance(v, (str, int, float, bool)) for v in filters.values()):
         raise Invalid("filter values must be strings or numbers (polygon: GeoJSON as a string)")
     args = {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in filters.items()}
-    try:
-        job = store().create(layer, fmt, args)
-    except SelectionError as exc:
-        _fail(exc)
+    job = store().create(layer, fmt, args)
     return jsonify(_job_view(job)), 202, {**CORS, "Location": url_for("exports.job", job_id=job["id"],
                                                                        _external=True)}
 
@@ -215,6 +198,8 @@ def job_download(job_id: str):
                "Content-Length": str(path.stat().st_size),
                "Link": f'<{url_for("exports.job_metadata", job_id=job_id, _external=True)}>; '
                        'rel="describedby"'}
+    if j["filename"].endswith(".html"):
+        headers["Content-Security-Policy"] = "sandbox allow-scripts allow-popups"
     return Response(_stream_file(path, remove=False), content_type=j["media_type"], headers=headers)
 
 

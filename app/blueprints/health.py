@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify
 
 from app import db
 from db.migrations import head_revision
+from queries.stats import applied_migration
 
 bp = Blueprint("health", __name__)
 
@@ -16,12 +17,10 @@ def healthz():
     head = head_revision()
     try:
         with db.conn() as c:
-            migrated = c.execute("SELECT to_regclass('alembic_version') IS NOT NULL").fetchone()[0]
-            row = c.execute("SELECT version_num FROM alembic_version").fetchone() if migrated else None
+            current = applied_migration(c)
     except Exception as exc:  # noqa: BLE001 - any failure here means "not ready"
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         return jsonify({"status": "unavailable", "reason": f"database unreachable: {reason}"}), 503
-    current = row[0] if row else None
     if current != head:
         return jsonify({"status": "unavailable", "reason": f"migrations not current: at {current}, head {head}",
                         "migration": current, "head": head}), 503

@@ -15,19 +15,17 @@ from flask import Blueprint, Response, request
 from psycopg import sql
 
 from app import db
+from core import parse
 from core.errors import Invalid, NotFound
 from data.catalog import attribution
-from exports import selection
-from exports import writers
-from exports.selection import SelectionError, Source
+from exports import openapi, selection, writers
+from exports.openapi import DEFAULT_LIMIT, GEOJSON, MAX_LIMIT, OPENAPI
+from exports.selection import Source
 from layers.base import Layer
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 CORS = {"Access-Control-Allow-Origin": "*"}
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-GEOJSON = "application/geo+json"
-OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
-DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -59,7 +57,7 @@ def _no_params(allowed: tuple[str, ...] = ("f",)) -> None:
 def _layer(collection_id: str) -> Layer:
     try:
         return selection.get_layer(collection_id)
-    except SelectionError:
+    except NotFound:
         raise NotFound(f"no collection {collection_id!r}; collections: "
                        f"{', '.join(la.id for la in selection.exportable())}") from None
 
@@ -67,6 +65,7 @@ def _layer(collection_id: str) -> Layer:
 @bp.get("")
 @bp.get("/")
 def landing():
+    """The landing page: links to the API definition, conformance and collections."""
     _check_f()
     _no_params()
     b = _base()
@@ -87,17 +86,14 @@ def landing():
 
 @bp.get("/conformance")
 def conformance():
+    """The conformance classes this API implements."""
     _check_f()
     _no_params()
     return _json({"conformsTo": CONFORMANCE})
 
 
-def _temporal(layer: Layer) -> bool:
-    since, until = selection.date_filters(layer)
-    return bool(since or until)
-
-
 def collection_doc(layer: Layer) -> dict[str, Any]:
+    """The description of one collection: links, extent, CRS."""
     b = _base()
     doc: dict[str, Any] = {
         "id": layer.id, "title": layer.title, "description": layer.description, "itemType": "feature",
@@ -113,7 +109,7 @@ def collection_doc(layer: Layer) -> dict[str, Any]:
         "extent": {"spatial": {"bbox": [list(layer.bounds)], "crs": CRS84}},
         "crs": [CRS84], "storageCrs": CRS84,
     }
-    if _temporal(layer):
+    if selection.temporal(layer):
         doc["extent"]["temporal"] = {"interval": [[None, None]],
                                      "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
     return doc
@@ -121,6 +117,7 @@ def collection_doc(layer: Layer) -> dict[str, Any]:
 
 @bp.get("/collections")
 def collections():
+    """Every collection (the exportable layers)."""
     _check_f()
     _no_params()
     b = _base()
@@ -131,6 +128,7 @@ def collections():
 
 @bp.get("/collections/<collection_id>")
 def collection(collection_id: str):
+    """One collection's description."""
     _check_f()
     _no_params()
     return _json(collection_doc(_layer(collection_id)))
@@ -189,14 +187,10 @@ def _items_source(conn: Any, layer: Layer, args: dict[str, str]) -> tuple[Source
         if spatial in filters:
             raise Invalid(f"unknown query parameter {spatial!r} "
                              "(use /exports for polygon and area filters)")
-    try:
-        sel = selection.parse(layer.id, filters)
-        if "bbox" in args:
-            bbox = selection.parse_bbox(args["bbox"], True)
-            sel = selection.Selection(sel.layer, sel.filters, sel.raw, bbox)
-        return selection.source(conn, sel), sel
-    except SelectionError as exc:
-        raise Invalid(exc.reason) from None
+    sel = selection.parse(layer.id, filters)
+    if "bbox" in args:
+        sel = selection.Selection(sel.layer, sel.filters, sel.raw, parse.bbox("bbox", args["bbox"], allow_3d=True))
+    return selection.source(conn, sel), sel
 
 
 def _paged(src: Source, key: str, after: bool) -> Source:
@@ -208,13 +202,11 @@ def _paged(src: Source, key: str, after: bool) -> Source:
 
 @bp.get("/collections/<collection_id>/items")
 def items(collection_id: str):
+    """A page of a collection's features (GeoJSON), keyset-paged by feature id."""
     layer = _layer(collection_id)
     _check_f(("json", "geojson"))
     args = request.args.to_dict()
-    raw_limit = args.get("limit", str(DEFAULT_LIMIT))
-    if not re.fullmatch(r"\d{1,9}", raw_limit) or not 1 <= int(raw_limit) <= MAX_LIMIT:
-        raise Invalid(f"limit must be an integer from 1 to {MAX_LIMIT}; got {raw_limit!r}")
-    limit = int(raw_limit)
+    limit = parse.integer("limit", args.get("limit", str(DEFAULT_LIMIT)), 1, MAX_LIMIT)
     key = selection.key_column(layer)
     after = args.get("after")
     with db.conn() as c:
@@ -265,6 +257,7 @@ def _quote(v: str) -> str:
 
 @bp.get("/collections/<collection_id>/items/<fid>")
 def item(collection_id: str, fid: str):
+    """One feature by id."""
     layer = _layer(collection_id)
     _check_f(("json", "geojson"))
     _no_params()
@@ -287,113 +280,9 @@ def item(collection_id: str, fid: str):
     return _json(feature, GEOJSON)
 
 
-# ------------------------------------------------------------------------------------------ OpenAPI 3.0
-
-def _filter_schema(f) -> dict[str, Any]:
-    if f.kind == "enum":
-        return {"type": "string", "enum": list(f.choices)}
-    if f.kind == "enum_list":
-        return {"type": "string", "description": "comma-separated: " + ", ".join(f.choices)}
-    if f.kind == "date":
-        return {"type": "string", "format": "date"}
-    if f.kind == "bool":
-        return {"type": "boolean"}
-    if f.kind == "int":
-        return {"type": "integer"}
-    return {"type": "string", "maxLength": 200}
-
-
-def openapi() -> dict[str, Any]:
-    """The API definition, generated from the layer registry."""
-    text = {"type": "string"}
-    fc = {"$ref": "#/components/schemas/featureCollectionGeoJSON"}
-    err = {"description": "A JSON error with a reason", "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/exception"}}}}
-    common: dict[str, Any] = {
-        "limit": {"name": "limit", "in": "query", "required": False, "style": "form", "explode": False,
-                  "description": f"Features per page (at most {MAX_LIMIT})",
-                  "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
-                             "default": DEFAULT_LIMIT}},
-        "bbox": {"name": "bbox", "in": "query", "required": False, "style": "form", "explode": False,
-                 "description": "w,s,e,n in CRS84 degrees",
-                 "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}},
-        "datetime": {"name": "datetime", "in": "query", "required": False, "style": "form",
-                     "explode": False, "schema": text,
-                     "description": "Date or interval (a/b, .. for open ends) of violation records"},
-    }
-    paths: dict[str, Any] = {
-        "/": {"get": {"summary": "Landing page", "operationId": "getLandingPage",
-                      "responses": {"200": {"description": "Links to the API", "content": {
-                          "application/json": {"schema": {"type": "object"}}}}}}},
-        "/conformance": {"get": {"summary": "Conformance classes", "operationId": "getConformance",
-                                 "responses": {"200": {"description": "conformsTo", "content": {
-                                     "application/json": {"schema": {"type": "object"}}}}}}},
-        "/collections": {"get": {"summary": "Collections", "operationId": "getCollections",
-                                 "responses": {"200": {"description": "The feature collections", "content": {
-                                     "application/json": {"schema": {"type": "object"}}}}}}},
-    }
-    cid = {"name": "collectionId", "in": "path", "required": True,
-           "schema": {"type": "string", "enum": [la.id for la in selection.exportable()]}}
-    paths["/collections/{collectionId}/items"] = {"get": {
-        "summary": "Features of a collection (each collection's own path lists its filters)",
-        "operationId": "getFeatures", "parameters": [cid, dict(common["limit"]), dict(common["bbox"])],
-        "responses": {"200": {"description": "Features", "content": {GEOJSON: {"schema": fc}}}, "400": err,
-                      "404": err}}}
-    for la in selection.exportable():
-        # Inlined rather than $ref: GDAL reads the limit's maximum and default here for its page size.
-        params: list[dict[str, Any]] = [
-            dict(common["limit"]), dict(common["bbox"]),
-            {"name": "after", "in": "query", "required": False, "schema": text,
-             "description": "Paging: features after this id (the next link carries it)"}]
-        if _temporal(la):
-            params.append(dict(common["datetime"]))
-        params += [{"name": f.name, "in": "query", "required": False, "description": f.description,
-                    "schema": _filter_schema(f), "style": "form", "explode": False} for f in la.filters]
-        paths[f"/collections/{la.id}"] = {"get": {
-            "summary": f"{la.title}: description", "operationId": f"describe_{la.id}",
-            "responses": {"200": {"description": "The collection", "content": {"application/json": {
-                "schema": {"type": "object"}}}}, "404": err}}}
-        paths[f"/collections/{la.id}/items"] = {"get": {
-            "summary": f"{la.title}: features", "operationId": f"getFeatures_{la.id}", "parameters": params,
-            "responses": {"200": {"description": la.description, "content": {GEOJSON: {"schema": fc}}},
-                          "400": err, "404": err}}}
-        paths[f"/collections/{la.id}/items/{{featureId}}"] = {"get": {
-            "summary": f"{la.title}: one feature", "operationId": f"getFeature_{la.id}",
-            "parameters": [{"name": "featureId", "in": "path", "required": True, "schema": text}],
-            "responses": {"200": {"description": "The feature", "content": {GEOJSON: {
-                "schema": {"$ref": "#/components/schemas/featureGeoJSON"}}}}, "404": err}}}
-    return {
-        "openapi": "3.0.3",
-        "info": {"title": "Blue Map (open): OGC API - Features", "version": "1.0.0",
-                 "description": "OGC API - Features - Part 1: Core (GeoJSON, OpenAPI 3.0) over the Blue Map "
-                                "layers.",
-                 "license": {"name": "Data: see each collection's attribution"}},
-        "servers": [{"url": _base()}],
-        "paths": paths,
-        "components": {
-            "parameters": common,
-            "schemas": {
-                "exception": {"type": "object", "required": ["error"], "properties": {"error": text}},
-                "featureGeoJSON": {"type": "object", "required": ["type", "geometry", "properties"],
-                                   "properties": {"type": {"type": "string", "enum": ["Feature"]},
-                                                  "geometry": {"type": "object", "nullable": True},
-                                                  "properties": {"type": "object", "nullable": True},
-                                                  "id": {"oneOf": [text, {"type": "integer"}]}}},
-                "featureCollectionGeoJSON": {
-                    "type": "object", "required": ["type", "features"], "properties": {
-                    "type": {"type": "string", "enum": ["FeatureCollection"]},
-                    "features": {"type": "array", "items": {"$ref": "#/components/schemas/featureGeoJSON"}},
-                    "links": {"type": "array", "items": {"type": "object"}},
-                    "timeStamp": {"type": "string", "format": "date-time"},
-                    "numberMatched": {"type": "integer", "minimum": 0},
-                    "numberReturned": {"type": "integer", "minimum": 0}}},
-            },
-        },
-    }
-
-
 @bp.get("/api")
 def api():
+    """The OpenAPI 3.0 definition."""
     _check_f(("json",))
     _no_params()
-    return _json(openapi(), OPENAPI)
+    return _json(openapi.document(_base()), OPENAPI)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, request, send_from_directory
 
-from app import db, i18n
-from app.blueprints import facilities
+from app import db
+from app.render import page
 from data.catalog import DATASETS
 from ingest.emissions import POLLUTANTS
-from standards.industries import INDUSTRIES
-from layers.factories import STATUS_COLOURS
 from layers.registry import LAYERS
+from queries import facilities, stations, stats
 
 bp = Blueprint("pages", __name__)
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
@@ -23,27 +22,6 @@ VENDOR = {
     "uplot.js": "uplot/dist/uPlot.iife.min.js",
     "uplot.css": "uplot/dist/uPlot.min.css",
 }
-
-
-def _switch_url(lang: str) -> str:
-    """This page in the other language."""
-    args = request.args.to_dict() | {"lang": "en" if lang == "zh" else "zh"}
-    return url_for(request.endpoint or "pages.blue_map", **(request.view_args or {}), **args)
-
-
-def page(template: str, status: int = 200, **context) -> Response:
-    """Render a page in the request's language; remember an explicit ?lang= in a cookie."""
-    lang = i18n.current_lang()
-    t = i18n.texts(lang)
-    client = {"lang": lang, "t": t, "status_colours": STATUS_COLOURS,
-              "industries": {k: v[0] if lang == "zh" else v[1] for k, v in INDUSTRIES.items()},
-              **context.pop("client", {})}
-    html = render_template(template, lang=lang, t=t, client=client, switch_url=_switch_url(lang),
-                           industries=client["industries"], **context)
-    resp = Response(html, status=status, mimetype="text/html")
-    if request.args.get("lang") in i18n.LANGS:
-        resp.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax")
-    return resp
 
 
 @bp.get("/vendor/<name>")
@@ -74,13 +52,7 @@ def facility(facility_id: int):
     """A facility's records, disclosures, monitoring summary, source and licence."""
     with db.conn() as c:
         body = facilities.load(c, facility_id)
-        nearest = None
-        if body is not None:
-            nearest = c.execute("""
-                SELECT s.id, s.name_zh, s.name_en,
-                       round(ST_Distance(s.geom::geography, f.geom::geography)::numeric / 1000, 1)::float8
-                FROM facilities f, stations s WHERE f.id = %s AND s.kind = 'air'
-                ORDER BY s.geom <-> f.geom LIMIT 1""", (facility_id,)).fetchone()
+        nearest = facilities.nearest_air_station(c, facility_id) if body is not None else None
     if body is None:
         return page("not_found.html", 404, what=f"facility {facility_id}")
     return page("facility.html", f=body, nearest=nearest, pollutants=POLLUTANTS,
@@ -91,23 +63,9 @@ def facility(facility_id: int):
 def station(station_id: int):
     """A station's hourly and daily AQI and pollutants over a chosen range, with a table and CSV."""
     with db.conn() as c:
-        row = c.execute("""
-            SELECT id, code, kind, name_zh, name_en, ST_X(geom), ST_Y(geom), synthetic, coords_approximate,
-                   dataset_id FROM stations WHERE id = %s""", (station_id,)).fetchone()
-        span = None
-        if row is not None and row[2] == "air":
-            span = c.execute("SELECT min(observed_at), max(observed_at) FROM air_readings WHERE station_id = %s",
-                             (station_id,)).fetchone()
-        elif row is not None:
-            span = c.execute("SELECT min(observed_at), max(observed_at) FROM water_readings WHERE station_id = %s",
-                             (station_id,)).fetchone()
-    if row is None:
+        st = stations.page(c, station_id)
+    if st is None:
         return page("not_found.html", 404, what=f"station {station_id}")
-    keys = ("id", "code", "kind", "name_zh", "name_en", "lon", "lat", "synthetic", "coords_approximate",
-            "dataset_id")
-    st = dict(zip(keys, row, strict=True))
-    st["first"] = span[0].isoformat() if span and span[0] else None
-    st["last"] = span[1].isoformat() if span and span[1] else None
     return page("station.html", s=st, dataset=DATASETS.get(st["dataset_id"]), client={"station": st})
 
 
@@ -122,10 +80,8 @@ def carbon():
 def sources():
     """Every data set with its licence and attribution, and what is synthetic."""
     with db.conn() as c:
-        loaded = {r[0]: (r[1], r[2]) for r in c.execute(
-            "SELECT d.id, d.loaded_at, (SELECT count(*) FROM facilities f WHERE f.dataset_id = d.id) "
-            "FROM datasets d")}
-    rows = [{"ds": ds, "loaded_at": loaded.get(ds.id, (None, 0))[0], "facilities": loaded.get(ds.id, (None, 0))[1]}
+        loaded = stats.loaded(c)
+    rows = [{"ds": ds, "loaded_at": loaded[ds.id]["loaded_at"], "facilities": loaded[ds.id]["facilities"]}
             for ds in DATASETS.values() if ds.id in loaded]
     return page("sources.html", rows=rows)
 

@@ -6,36 +6,26 @@ from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
 from app import db
 from app.blueprints.tiles import CORS, service
-from core.errors import Invalid
-from monitoring.surfaces import SurfaceError, When, parse_when, surface
+from core import parse
+from monitoring.surfaces import When, available, parse_when, surface
 from standards import aqi
 from tiles.raster import pm25_classes, render_png
-from tiles.render import check_address
 
 bp = Blueprint("raster", __name__, url_prefix="/raster")
 
 
 def _surface() -> tuple[When, object]:
-    try:
-        with db.conn() as c:
-            when = parse_when(request.args.get("time"), request.args.get("date"), c)
-            path = surface(c, current_app.config["SETTINGS"].var_dir / "surfaces", when, service().version.current())
-    except SurfaceError as exc:
-        raise Invalid(str(exc)) from None
+    """The time asked for (?time= or ?date=, default the latest hour) and its surface file."""
+    with db.conn() as c:
+        when = parse_when(request.args.get("time"), request.args.get("date"), c)
+        path = surface(c, current_app.config["SETTINGS"].var_dir / "surfaces", when, service().version.current())
     return when, path
 
 
 @bp.get("/pm25/<z>/<x>/<y>.png")
 def tile(z: str, x: str, y: str):
     """A 256 px PNG tile of the surface for ?time= or ?date= (default: the latest hour); transparent off it."""
-    try:
-        zi, xi, yi = int(z), int(x), int(y)
-    except ValueError:
-        raise Invalid(f"z, x and y must be integers; got {z}/{x}/{y}") from None
-    try:
-        check_address(zi, xi, yi)
-    except ValueError as exc:
-        raise Invalid(str(exc)) from None
+    zi, xi, yi = parse.tile_address(z, x, y)
     when, path = _surface()
     png = render_png(path, zi, xi, yi, when.version)  # type: ignore[arg-type]
     return Response(png, mimetype="image/png", headers={**CORS, "Cache-Control": "public, max-age=3600"})
@@ -53,8 +43,7 @@ def legend():
     """Legend, method and time range of the surface."""
     when, _ = _surface()
     with db.conn() as c:
-        lo, hi = c.execute(
-            "SELECT min(observed_at), max(observed_at) FROM air_readings WHERE pm25 IS NOT NULL").fetchone()
+        lo, hi = available(c)
     return jsonify({
         "quantity": "PM2.5", "unit": "µg/m3", "time": when.label,
         "method": "Inverse distance weighting (power 2) of station values, up to 25 km beyond the outermost station",

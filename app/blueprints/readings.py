@@ -7,11 +7,12 @@ from datetime import date
 
 from flask import Blueprint, current_app, jsonify, request
 
-from app import db
 from accounts import tokens
+from app import db
 from app.blueprints import stations
 from core.errors import Invalid, TooLarge
 from ingest import readings
+from ingest.report import RowError
 from monitoring.store import Ingest
 
 bp = Blueprint("readings", __name__, url_prefix="/api")
@@ -45,10 +46,7 @@ def _items() -> tuple[list, dict]:
     payload = json_body()
     units: dict = {}
     if isinstance(payload, dict):
-        try:
-            units = readings.parse_units(payload.get("units"))
-        except ValueError as exc:
-            raise Invalid(str(exc)) from None
+        units = readings.parse_units(payload.get("units"))
         payload = payload.get("readings")
     if not isinstance(payload, list):
         raise Invalid('expected {"readings": [...]} (or a JSON list of readings)')
@@ -67,13 +65,13 @@ def push():
         token = push_token(c)
         items, units = _items()
         ingest = Ingest(c, readings.push_dataset(token.label), "item", scope=token.station_id,
-                                 cutover=date.fromisoformat(settings.aqi_cutover), keep_all=True)
+                        cutover=date.fromisoformat(settings.aqi_cutover), keep_all=True)
         for i, item in enumerate(items):
             try:
                 ingest.add(readings.item_reading(i, item, units))
-            except readings.RowError as exc:
+            except RowError as exc:
                 station = item.get("station") if isinstance(item, dict) else None
-                ingest.reject(i, "; ".join(exc.reasons), station if isinstance(station, str) else None)
+                ingest.reject(i, exc.reason, station if isinstance(station, str) else None)
         ingest.finish()
         c.execute("UPDATE api_tokens SET last_used_at = now() WHERE id = %s", (token.id,))
         c.commit()

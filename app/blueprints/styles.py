@@ -11,10 +11,10 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from app import db
 from app.blueprints.tiles import CORS, service
-from core.errors import Invalid, NotFound
+from core.errors import NotFound
 from layers import styles
 from tiles import sprites
-from tiles.glyphs import GlyphError, GlyphStore
+from tiles.glyphs import GlyphStore
 
 bp = Blueprint("styles", __name__)
 _SPRITE = re.compile(r"^bluemap(@2x)?\.(json|png)$")
@@ -34,10 +34,7 @@ def catalog():
 @bp.get("/styles/<name>.json")
 def style(name: str):
     """One style; `lang=zh|en` picks the label language, layer filters pass through to the tile URLs."""
-    try:
-        body = styles.build(name, request.url_root, request.args.to_dict())
-    except styles.StyleError as exc:
-        raise (NotFound(str(exc)) if exc.status == 404 else Invalid(str(exc))) from None
+    body = styles.build(name, request.url_root, request.args.to_dict())
     return jsonify(body), 200, {**CORS, "Cache-Control": "public, no-cache"}
 
 
@@ -83,10 +80,7 @@ def glyph_store() -> GlyphStore:
 @bp.get("/fonts/<stack>/<range_>.pbf")
 def glyphs(stack: str, range_: str):
     """256 SDF glyphs of a font stack (MapLibre's glyphs URL template)."""
-    try:
-        data = glyph_store().get(stack, range_)
-    except GlyphError as exc:
-        raise (Invalid(str(exc)) if "range" in str(exc) else NotFound(str(exc))) from None
+    data = glyph_store().get(stack, range_)
     headers = {**CORS, "Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
     if "gzip" in request.headers.get("Accept-Encoding", ""):
         return Response(gzip.compress(data, 6, mtime=0), mimetype="application/x-protobuf",

@@ -8,10 +8,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, jsonify, redirect, request, url_for
 
 from app import auth, db
-from app.blueprints.pages import page
+from app.render import page
 from core.errors import Invalid, NotFound
-from supply import lists as sl
 from supply import chain as sc
+from supply import lists as sl
 
 bp = Blueprint("supplier_lists", __name__)
 auth.protect(bp)
@@ -37,6 +37,7 @@ def _do_upload(slug: str):
                            name=request.form.get("name"), default_crs=crs,
                            default_public=request.form.get("public") in ("1", "true", "on"),
                            skip_invalid=request.form.get("skip_invalid") in ("1", "true", "on"))
+        c.commit()
     return b, result
 
 
@@ -54,6 +55,7 @@ def lists(slug: str):
 @bp.post("/brands/<slug>/lists")
 @auth.require_brand_manager
 def upload(slug: str):
+    """Upload a supplier list from the brand's form."""
     try:
         b, result = _do_upload(slug)
     except sl.ListError as exc:
@@ -66,13 +68,19 @@ def upload(slug: str):
 @auth.require_brand_manager
 def list_report(slug: str, list_id: int):
     """What happened to every row of one version."""
+    found = _version(slug, list_id)
+    if found is None:
+        return page("not_found.html", 404, what=f"list {list_id}")
+    b, version, rows = found
+    return page("brand_list.html", b=b, v=version, rows=rows)
+
+
+def _version(slug: str, list_id: int) -> tuple[dict, dict, list[dict]] | None:
+    """The brand, one version of its list and that version's rows; None when the brand has no such version."""
     with db.conn() as c:
         b = _brand(c, slug)
         version = next(iter(sl.versions(c, b["id"], list_id)), None)
-        if version is None:
-            return page("not_found.html", 404, what=f"list {list_id}")
-        rows = sl.list_rows(c, b["id"], list_id)
-    return page("brand_list.html", b=b, v=version, rows=rows)
+        return None if version is None else (b, version, sl.list_rows(c, b["id"], list_id))
 
 
 @bp.get("/brands/<slug>/review")
@@ -88,6 +96,7 @@ def review(slug: str):
 @bp.post("/brands/<slug>/review/<int:row_id>")
 @auth.require_brand_manager
 def decide(slug: str, row_id: int):
+    """Accept or reject a row waiting for review (form)."""
     action = request.form.get("action", "")
     fid = request.form.get("facility_id") or None
     try:
@@ -96,15 +105,22 @@ def decide(slug: str, row_id: int):
         flash(f"not a facility id: {fid!r}", "error")
         return redirect(url_for("supplier_lists.review", slug=slug))
     try:
-        with db.conn() as c:
-            b = _brand(c, slug)
-            result = sl.decide(c, b["id"], row_id, action, auth.signed_in_user().id, fid_int)
+        result = _decide(slug, row_id, action, fid_int)
     except sl.ListError as exc:
         flash(str(exc), "error")
         return redirect(url_for("supplier_lists.review", slug=slug))
     if result["list_accepted"]:
         flash(str(result["list_id"]), "list_accepted")
     return redirect(url_for("supplier_lists.review", slug=slug))
+
+
+def _decide(slug: str, row_id: int, action: str, facility_id: int | None) -> dict:
+    """A review decision by the signed-in user, committed; ListError when it cannot be made."""
+    with db.conn() as c:
+        b = _brand(c, slug)
+        result = sl.decide(c, b["id"], row_id, action, auth.signed_in_user().id, facility_id)
+        c.commit()
+    return result
 
 
 # --- JSON API (session or Bearer token) --------------------------------------------------------------------
@@ -116,6 +132,7 @@ def _jsonable(v: dict) -> dict:
 @bp.get("/api/brands/<slug>/lists")
 @auth.require_brand_manager
 def api_lists(slug: str):
+    """JSON: the brand's supplier lists; POST uploads one."""
     with db.conn() as c:
         b = _brand(c, slug)
         return jsonify({"brand": slug, "versions": [_jsonable(v) for v in sl.versions(c, b["id"])]})
@@ -125,28 +142,25 @@ def api_lists(slug: str):
 @auth.require_brand_manager
 def api_upload(slug: str):
     """multipart/form-data: file, and optionally name, crs, public, skip_invalid; answers the row report."""
-    try:
-        _, result = _do_upload(slug)
-    except sl.ListError as exc:
-        raise Invalid(str(exc)) from None
+    _, result = _do_upload(slug)
     return jsonify(result.as_dict()), 201 if result.committed else 422
 
 
 @bp.get("/api/brands/<slug>/lists/<int:list_id>")
 @auth.require_brand_manager
 def api_list(slug: str, list_id: int):
-    with db.conn() as c:
-        b = _brand(c, slug)
-        version = next(iter(sl.versions(c, b["id"], list_id)), None)
-        if version is None:
-            raise NotFound(f"no list {list_id} of brand {slug!r}")
-        rows = sl.list_rows(c, b["id"], list_id)
+    """JSON: one supplier list version with its row report."""
+    found = _version(slug, list_id)
+    if found is None:
+        raise NotFound(f"no list {list_id} of brand {slug!r}")
+    _, version, rows = found
     return jsonify(_jsonable(version) | {"rows": [_jsonable(r) for r in rows]})
 
 
 @bp.get("/api/brands/<slug>/review")
 @auth.require_brand_manager
 def api_review(slug: str):
+    """JSON: decide rows waiting for review."""
     with db.conn() as c:
         b = _brand(c, slug)
         return jsonify({"rows": [_jsonable(r) for r in sl.review_queue(c, b["id"])]})
@@ -163,10 +177,4 @@ def api_decide(slug: str, row_id: int):
             fid = int(fid)
         except (TypeError, ValueError):
             raise Invalid("facility_id must be an integer") from None
-    try:
-        with db.conn() as c:
-            b = _brand(c, slug)
-            result = sl.decide(c, b["id"], row_id, body.get("action", ""), auth.signed_in_user().id, fid)
-        return jsonify(result)
-    except sl.ListError as exc:
-        raise Invalid(str(exc)) from None
+    return jsonify(_decide(slug, row_id, body.get("action", ""), fid))

@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from app import db
-from core.errors import Invalid, NotFound
 from data.catalog import attribution
 from layers.registry import LAYERS
-from tiles.service import TileRequestError, TileService, parse_layers, parse_request
+from tiles.service import TileService, parse_layers, parse_request
 
 bp = Blueprint("tiles", __name__)
 MVT = "application/vnd.mapbox-vector-tile"
@@ -25,17 +24,10 @@ def service() -> TileService:
     return svc
 
 
-def _fail(exc: TileRequestError):
-    raise Invalid(str(exc)) if exc.status == 400 else NotFound(str(exc))
-
-
 @bp.get("/tiles/<spec>/<z>/<x>/<y>.mvt")
 def tile(spec: str, z: str, x: str, y: str):
     """One tile of one or several layers, with ETag/304, gzip and 204 for empty tiles."""
-    try:
-        req = parse_request(spec, z, x, y, request.args.to_dict())
-    except TileRequestError as exc:
-        _fail(exc)
+    req = parse_request(spec, z, x, y, request.args.to_dict())
     entry = service().get(db.conn, req)
     etag_gz, etag_raw = f'"{entry.etag}-gz"', f'"{entry.etag}"'
     gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
@@ -83,11 +75,7 @@ def tilejson(spec: str) -> dict:
 @bp.get("/tiles/<spec>.json")
 def tilejson_view(spec: str):
     """TileJSON 3.0.0 of a layer (or comma-separated layers)."""
-    try:
-        body = tilejson(spec)
-    except TileRequestError as exc:
-        _fail(exc)
-    return jsonify(body), 200, CORS
+    return jsonify(tilejson(spec)), 200, CORS
 
 
 @bp.get("/tiles")

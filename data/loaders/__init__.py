@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import psycopg
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -17,6 +21,7 @@ class LoadResult:
     skipped: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, reason)
 
     def summary(self) -> str:
+        """One line: rows written per table and rows skipped."""
         parts = ", ".join(f"{n} {t}" for t, n in self.written.items())
         note = f"; {len(self.skipped)} rows skipped (see report)" if self.skipped else ""
         return f"{self.dataset}: {parts or 'nothing new'}{note}"
@@ -40,3 +45,13 @@ def registry() -> dict[str, Loader]:
         "supplier-lists": osh_lists.load,
         "synthetic-demo": demo.load,
     }
+
+
+def run(conn: psycopg.Connection, name: str) -> LoadResult:
+    """Run one registered loader and log what it did and how long it took."""
+    started = time.monotonic()
+    result = registry()[name](conn)
+    log.info("loaded %s in %.1f s: %s", name, time.monotonic() - started, result.summary())
+    for file, line, reason in result.skipped[:20]:
+        log.warning("%s: %s:%s skipped: %s", name, file, line, reason)
+    return result

@@ -9,10 +9,10 @@ import psycopg
 
 from data.catalog import DATASETS, folder
 from data.loaders import LoadResult
+from db.staging import ewkt_point, register_dataset, upsert
 from monitoring.hourly import compute_hourly_aqi
 from monitoring.partitions import ensure_month_partitions
 from monitoring.rollups import refresh_daily
-from db.staging import ewkt_point, register_dataset, upsert
 
 DS = DATASETS["beijing-multisite-aq"]
 BEIJING = timezone(timedelta(hours=8))

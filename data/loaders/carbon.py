@@ -7,10 +7,10 @@ import re
 
 import psycopg
 
-from standards.admin import BY_CUI, BY_ISO, PROVINCES
 from data.catalog import DATASETS, folder
 from data.loaders import LoadResult
 from db.staging import register_dataset, upsert
+from standards.admin import BY_CUI, BY_ISO, PROVINCES
 
 WIKI = DATASETS["wikidata-population"]
 WB = DATASETS["worldbank-population"]

@@ -10,11 +10,11 @@ import re
 import psycopg
 
 from data.catalog import DATASETS, folder
-from ingest.facilities import FacilityRow, write_facilities
-from standards.industries import sector_for_osh
 from data.loaders import LoadResult
 from db.staging import register_dataset, upsert
 from geo.datum import to_wgs84
+from ingest.facilities import FacilityRow, write_facilities
+from standards.industries import sector_for_osh
 
 DS = DATASETS["osh-fixture-lists"]
 # Rows sitting exactly on China's centroid are geocoding failures in the source.

@@ -7,10 +7,10 @@ import csv
 import psycopg
 
 from data.catalog import DATASETS, folder
-from ingest.facilities import FacilityRow, write_facilities
-from standards.industries import industry_for_fuel
 from data.loaders import LoadResult
 from db.staging import register_dataset
+from ingest.facilities import FacilityRow, write_facilities
+from standards.industries import industry_for_fuel
 
 DS = DATASETS["gppd-china"]
 

@@ -7,9 +7,9 @@ import csv
 import psycopg
 
 from data.catalog import DATASETS, folder
-from ingest.facilities import FacilityRow, write_facilities
 from data.loaders import LoadResult
 from db.staging import register_dataset
+from ingest.facilities import FacilityRow, write_facilities
 
 DS = DATASETS["sfi-cement-steel"]
 FILES = {"sfi_cement_china.csv": "cement", "sfi_steel_china.csv": "steel"}

@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import psycopg
 
-from standards.admin import short_zh
 from data.catalog import DATASETS
 from data.loaders import LoadResult
-from db.staging import ewkt_point, register_dataset, upsert
 from data.synth.names import CATEGORIES, company_name, rng_for
+from db.staging import ewkt_point, register_dataset, upsert
 from standards import uscc
+from standards.admin import short_zh
 
 DS = DATASETS["synthetic-demo"]
 SEED = "bluemap-demo-v1"
@@ -160,7 +160,8 @@ EMISSION_HOURS = 14 * 24  # the last two weeks of the demo period, hourly
 
 def _emissions(conn: psycopg.Connection, facs: list[tuple], result: LoadResult) -> None:
     """Permit limits and two weeks of hourly readings for some key-monitored facilities, with exceedances."""
-    from ingest.emissions import POLLUTANTS, Reading, ingest
+    from ingest.emissions import POLLUTANTS, ingest
+    from ingest.emissions import EmissionReading as Reading
 
     key = {fid for (fid,) in conn.execute("SELECT id FROM facilities WHERE key_monitored").fetchall()}
     chosen = sorted((rng_for(SEED, "emission-pick", ext).random(), fid, ext, industry)

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import csv
-import json
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from standards.admin import PROVINCES
-from data.catalog import BUNDLED
-from standards.industries import INDUSTRIES
+from data.loaders import natural_earth
 from data.synth.names import CATEGORIES, INDUSTRY_WORDS, TRADE_NAMES
 from standards import uscc
+from standards.admin import PROVINCES
+from standards.industries import INDUSTRIES
 
 SEED = 20261123
 _ALIASES = {"Nei Mongol": "Inner Mongolia", "Xinjiang Uygur": "Xinjiang", "Xizang": "Tibet",
@@ -28,15 +27,13 @@ VIOLATION_HEADER = ["ext_id", "facility_ext_id", "date", "authority", "category"
 
 def _places() -> list[tuple[str, str, float, float, float, str]]:
     """(name_zh, name_en, lon, lat, weight, province code) of the bundled populated places."""
-    feats = json.loads((BUNDLED / "natural-earth-china" / "ne10m_populated_places_china.geojson").read_text())
+    frame = natural_earth.read(natural_earth.PLACES)
     out = []
-    for f in feats["features"]:
-        p = f["properties"]
+    for p, pt in zip(natural_earth.records(frame), frame.geometry, strict=True):
         code = _CODE_BY_EN.get(_ALIASES.get(p["ADM1NAME"], p["ADM1NAME"]))
         if not code:
             continue
-        lon, lat = f["geometry"]["coordinates"][:2]
-        out.append(((p.get("NAME_ZH") or p["NAME"]).removesuffix("市"), p["NAME"], lon, lat,
+        out.append(((p.get("NAME_ZH") or p["NAME"]).removesuffix("市"), p["NAME"], pt.x, pt.y,
                     float(p.get("POP_MAX") or 1e4), code))
     return out
 

@@ -11,8 +11,8 @@ import psycopg
 import pytest
 from PIL import Image
 
-from app import auth
 from accounts import users as accounts
+from app import auth
 from tests.supply_helpers import PASSWORD, csrf_token, login, make_brand, make_user, unique
 
 

@@ -17,9 +17,7 @@ import geopandas  # noqa: F401 - loaded before the export modules, as in the web
 import pyogrio
 import pytest
 
-from exports import jobs
-from exports import pmtiles
-from exports import selection
+from exports import jobs, pmtiles, selection
 
 BEIJING = (114.0, 37.5, 119.5, 42.0)
 BBOX = ",".join(map(str, BEIJING))

@@ -12,8 +12,8 @@ import pytest
 
 from accounts import tokens
 from ingest import readings
-from monitoring import rollups
 from ingest.readings import load_readings_csv
+from monitoring import rollups
 from standards import aqi
 
 BJ = timezone(timedelta(hours=8))
@@ -147,12 +147,12 @@ def test_skip_invalid_stores_valid_rows_and_reloading_changes_nothing(conn, tmp_
 
 def test_file_level_problems(conn, tmp_path):
     report = load_readings_csv(conn, write(tmp_path, "when,pm25\n2016-01-01 00:00,3\n"))
-    assert not report.stored and any("station" in e for e in report.errors)
+    assert not report.stored and any("station" in str(e) for e in report.errors)
     report = load_readings_csv(conn, write(tmp_path, "StationCode,TimePoint,CO(ppm)\n"))
-    assert any("unknown unit" in e for e in report.errors)
+    assert any("unknown unit" in str(e) for e in report.errors)
     gbk = tmp_path / "gbk.csv"
     gbk.write_bytes("监测点编码,时间,PM2.5\n1001A,2013-02-28 09:00,35\n".encode("gbk"))
-    assert any("--encoding gbk" in e for e in load_readings_csv(conn, gbk).errors)
+    assert any("--encoding gbk" in str(e) for e in load_readings_csv(conn, gbk).errors)
     assert load_readings_csv(conn, gbk, encoding="gbk").counts["inserted"] == 1
 
 

@@ -140,7 +140,7 @@ def test_two_character_query_finds_every_holder(client, conn, ranked):
 @pytest.mark.parametrize("scan", [True, False])
 def test_index_and_walk_give_the_same_ranking(client, conn, ranked, monkeypatch, scan):
     """Whichever way the contains rank is read, a query with at most CAP matches per rank ranks the same."""
-    from app.blueprints import search
+    from queries import search
 
     queries = ["鹦鹉", "鹉", "nautilo", "钢铁", "Steel"]
     before = {q: _search(client, q=q, limit=100)["results"] for q in queries}
@@ -153,7 +153,7 @@ def test_index_and_walk_give_the_same_ranking(client, conn, ranked, monkeypatch,
 
 
 def test_rarest_grams_are_asked_of_the_index():
-    from app.blueprints.search import GramStats
+    from queries.search import GramStats
 
     stats = GramStats()
     stats.freqs = {"有限": 0.9, "限公": 0.9, "公司": 0.9, "热电": 0.05, "电有": 0.2, "水泥": 0.005}

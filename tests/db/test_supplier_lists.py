@@ -8,8 +8,8 @@ import random
 import psycopg
 import pytest
 
-from supply import lists as sl
 from geo.datum import wgs84_to_gcj02
+from supply import lists as sl
 from tests.supply_helpers import (
     csrf_token,
     csv_bytes,
@@ -160,6 +160,27 @@ def test_a_bad_row_imports_nothing_unless_asked(db_url, brand, known):
         assert "parent row U2 was rejected" in s3.reason
 
 
+def test_swapped_coordinates_are_a_row_issue_as_in_load_file(db_url, brand):
+    """lon/lat given the wrong way round (a Xinjiang point read as the Arctic): the row is rejected with the
+    reason `bluemap load-file` gives, the other rows are read."""
+    from ingest import checks
+    from ingest.report import RowError
+
+    swapped = {"lon": "40.5", "lat": "80.2"}
+    with pytest.raises(RowError) as expected:
+        checks.point(swapped, "wgs84")
+    lon, lat = spot()
+    rows = [{"ref": "A", "name": unique("Kashgar Ginnery"), **swapped},
+            {"ref": "B", "name": unique("Inland Mill"), "lon": lon, "lat": lat}]
+    with psycopg.connect(db_url) as c:
+        up = sl.upload(c, brand[0], csv_bytes(rows), "swapped.csv")
+        c.rollback()
+    a, b = up.rows
+    assert a.outcome == "rejected" and a.reason == f"{expected.value.column}: {expected.value.reason}"
+    assert "swapped" in a.reason and "outside China" in a.reason
+    assert not b.bad and not up.committed
+
+
 def test_parent_errors_and_cycles_are_rejected(db_url, brand):
     rows = [{"ref": "A", "name": "Alpha Works", "lon": "110", "lat": "30", "parent": "B"},
             {"ref": "B", "name": "Beta Works", "lon": "110.5", "lat": "30", "parent": "A"},
@@ -217,6 +238,7 @@ def test_review_choose_new_and_drop(db_url, brand, known):
             for i in range(1, 4)]
     with psycopg.connect(db_url) as c:
         up = sl.upload(c, brand[0], csv_bytes(rows), "review.csv")
+        c.commit()  # the workflow leaves committing to its caller
         assert up.summary["review"] == 3
         q = sl.review_queue(c, brand[0])
         other = c.execute("SELECT id FROM facilities WHERE id <> %s ORDER BY id LIMIT 1",
@@ -226,6 +248,7 @@ def test_review_choose_new_and_drop(db_url, brand, known):
         c.rollback()
         assert sl.decide(c, brand[0], q[0]["id"], "choose", None, other)["facility_id"] == other
         res = sl.decide(c, brand[0], q[1]["id"], "new", None)
+        c.commit()
         assert res["outcome"] == "new_facility" and res["facility_id"] not in (other, known["id"])
         with pytest.raises(sl.ListError, match="does not wait"):
             sl.decide(c, brand[0], q[0]["id"], "accept", None)

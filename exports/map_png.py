@@ -1,0 +1,147 @@
+"""The PNG map export: the layer over the province basemap, drawn server-side with Pillow."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from exports import maps
+from exports.map_style import paint, rgb
+from exports.selection import Source
+
+
+class _Projection:
+    """WGS84 -> pixel coordinates of a web-mercator view fitted (aspect kept) into width x height."""
+
+    def __init__(self, bounds: tuple[float, float, float, float], width: int, height: int) -> None:
+        w, s, e, n = bounds
+        x0, y0 = self._merc(w, n)
+        x1, y1 = self._merc(e, s)
+        scale = min(width / max(x1 - x0, 1e-9), height / max(y1 - y0, 1e-9))
+        self.scale = scale
+        self.ox = x0 - (width / scale - (x1 - x0)) / 2
+        self.oy = y0 - (height / scale - (y1 - y0)) / 2
+        # Equivalent web-map zoom (256 px tiles), for zoom-dependent style values.
+        self.zoom = math.log2(scale * 2 * math.pi * 6378137 / 256)
+
+    @staticmethod
+    def _merc(lon: float, lat: float) -> tuple[float, float]:
+        lat = max(min(lat, maps.MERCATOR_LAT), -maps.MERCATOR_LAT)
+        y = -math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+        return (math.radians(lon) * 6378137, y * 6378137)
+
+    def __call__(self, lon: float, lat: float) -> tuple[float, float]:
+        x, y = self._merc(lon, lat)
+        return ((x - self.ox) * self.scale, (y - self.oy) * self.scale)
+
+
+def _rings(geom) -> list[list[tuple[float, float]]]:
+    polys = getattr(geom, "geoms", [geom])
+    out = []
+    for p in polys:
+        if p.geom_type == "Polygon":
+            out.append(list(p.exterior.coords))
+            out.extend(list(r.coords) for r in p.interiors)
+    return out
+
+
+def write_png(conn: Any, src: Source, path: Path, width: int, height: int, meta: dict[str, Any],
+              progress: Any = None) -> Path:
+    """The layer over the province basemap, with a title, legend and attribution."""
+    import shapely
+    from PIL import Image, ImageDraw
+
+    from layers.basemap import BORDER, LAND, SEA
+
+    bounds = maps.view_bounds(src)
+    proj = _Projection(bounds, width, height)
+    tol = 360 / (256 * 2 ** proj.zoom)  # about a pixel, in degrees
+    img = Image.new("RGBA", (width, height), rgb(SEA) + (255,))
+    draw = ImageDraw.Draw(img, "RGBA")
+    provinces = [shapely.from_wkb(bytes(r[0])) for r in maps.provinces(conn, bounds, tol)]
+    for g in provinces:
+        for ring in _rings(g):  # holes are other provinces (Beijing in Hebei): land too
+            draw.polygon([proj(x, y) for x, y in ring], fill=rgb(LAND) + (255,))
+    icons = maps.sprite_icons(conn)
+    icon_colours: dict[str, str] = {}
+    layer = src.layer
+    zoom = proj.zoom
+    # Icons when they fit (few features or a close view), coloured dots otherwise.
+    use_icons = (meta.get("rows") or 0) <= max(200, width * height // 4000)
+    n = 0
+    for wkb, props in maps.features(conn, src, simplify=tol if layer.geometry != "point" else 0.0):
+        g = shapely.from_wkb(wkb)
+        style = paint(layer, props, zoom)
+        if layer.geometry == "point":
+            x, y = proj(g.x, g.y)
+            icon = icons.get(style.get("icon") or "")
+            if style["kind"] == "icon" and icon is not None and use_icons:
+                img.alpha_composite(icon, (int(x - icon.width / 2), int(y - icon.height / 2)))
+            else:
+                if style["kind"] == "icon" and icon is not None:
+                    name = style["icon"]
+                    if name not in icon_colours:
+                        icon_colours[name] = maps.icon_colour(icon)
+                    style = {"colour": icon_colours[name], "radius": 5, "outline": "#ffffff"}
+                r = max(2.0, min(style.get("radius", 4), 8) * 0.6)
+                draw.ellipse((x - r, y - r, x + r, y + r), fill=rgb(style["colour"]) + (235,),
+                             outline=rgb(style.get("outline") or "#ffffff") + (255,))
+        else:
+            alpha = int(255 * float(style.get("opacity") or 1))
+            for ring in _rings(g):
+                draw.polygon([proj(x, y) for x, y in ring], fill=rgb(style["colour"]) + (alpha,))
+        n += 1
+        if progress and n % 5000 == 0:
+            progress(5000)
+    for g in provinces:
+        for ring in _rings(g):
+            draw.line([proj(x, y) for x, y in ring], fill=rgb(BORDER) + (255,), width=1)
+    _legend_png(img, draw, layer, icons, meta)
+    img.convert("RGB").save(path, "PNG", optimize=True)
+    if progress:
+        progress(n % 5000)
+    return Path(path)
+
+
+def _legend_png(img, draw, layer, icons: dict[str, Any], meta: dict[str, Any]) -> None:
+    width, height = img.size
+    title_font, font = maps.font(max(12, width // 60)), maps.font(max(10, width // 90))
+    small = maps.font(max(9, width // 110))
+    draw.rectangle((0, 0, width, title_font.size + 12), fill=(255, 255, 255, 215))
+    filters = ", ".join(f"{k}={v}" for k, v in (meta.get("filters") or {}).items() if k != "polygon")
+    title = f"{layer.title}" + (f"  ({filters[:140]})" if filters else "")
+    title_font.draw(draw, (8, 5), title, (20, 20, 20, 255))
+    entries = list(layer.legend)
+    if entries:
+        line = font.size + 6
+        box_h = line * len(entries) + 10
+        box_w = min(width // 2, max(int(font.length(draw, f"{zh}  {en}")) for en, zh, _ in entries) + 44)
+        top = height - box_h - 3 * small.size - 24
+        draw.rectangle((8, top, 8 + box_w, top + box_h), fill=(255, 255, 255, 225),
+                       outline=(160, 160, 160, 255))
+        for i, (en, zh, swatch) in enumerate(entries):
+            y = top + 5 + i * line
+            if swatch.startswith("#"):
+                draw.rectangle((14, y + 2, 14 + font.size, y + 2 + font.size), fill=rgb(swatch) + (255,))
+            elif swatch in icons:
+                ic = icons[swatch]
+                scale = (font.size + 4) / max(ic.height, 1)
+                ic = ic.resize((max(1, int(ic.width * scale)), max(1, int(ic.height * scale))))
+                img.alpha_composite(ic, (14, y))
+            font.draw(draw, (20 + font.size + 4, y), f"{zh}  {en}", (30, 30, 30, 255))
+    attribution = (f"Data: {meta['attribution']}. Basemap: Natural Earth. "
+                   f"Generated {meta['generated_at']} by Blue Map.")
+    lines: list[str] = []
+    current = ""
+    for word in attribution.split(" "):
+        if current and small.length(draw, current + " " + word) > width - 12:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    lines.append(current)
+    h = (small.size + 3) * len(lines) + 4
+    draw.rectangle((0, height - h, width, height), fill=(255, 255, 255, 215))
+    for i, text in enumerate(lines):
+        small.draw(draw, (6, height - h + 2 + i * (small.size + 3)), text, (60, 60, 60, 255))

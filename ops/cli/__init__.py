@@ -1,0 +1,17 @@
+"""The `bluemap` command: database, loading, synthetic data, tiles, exports, accounts and serving."""
+
+from __future__ import annotations
+
+import click
+
+from ops.cli import database, exporting, loading, serving, synthetic, tiles, tokens, users
+
+
+@click.group()
+def main() -> None:
+    """Blue Map: environmental transparency map service."""
+
+
+for _command in (database.db, loading.load, loading.load_file, tokens.tokens, synthetic.synth, tiles.tiles,
+                 exporting.export_cmd, serving.serve, users.users):
+    main.add_command(_command)

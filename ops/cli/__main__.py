@@ -1,0 +1,5 @@
+"""`python -m ops.cli`: the `bluemap` command."""
+
+from ops.cli import main
+
+main()
