@@ -43,13 +43,14 @@ def create_app(settings: Settings | None = None) -> Flask:
         raster,
         readings,
         search,
+        stations,
         styles,
         supplier_lists,
         tiles,
     )
 
     for blueprint in (health, api, tiles, styles, search, facilities, emissions, carbon, places, pages, raster,
-                      readings, accounts, brands, supplier_lists, exports, ogc):
+                      readings, stations, accounts, brands, supplier_lists, exports, ogc):
         app.register_blueprint(blueprint.bp)
     _log_requests(app)
     return app

@@ -13,6 +13,7 @@ from datetime import date
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, request, url_for
 
 from app import auth, db, i18n
+from app.extensions import tile_service
 from app.render import page
 from core import parse
 from core.errors import Invalid, NotFound
@@ -31,9 +32,7 @@ def _as_of(conn) -> date:
     """The status window's end (cached per data version: it reads every facility)."""
     if request.args.get("as_of"):
         return parse.day("as_of", request.args["as_of"])
-    from app.blueprints.tiles import service
-
-    version = service().version.current()
+    version = tile_service().version.current()
     cache = current_app.extensions.setdefault("supply_chain_as_of", {})
     with _as_of_lock:
         if version not in cache:

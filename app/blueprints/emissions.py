@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from flask import Blueprint, Response, jsonify, request
 
 from app import db
-from app.blueprints.readings import MAX_ITEMS, json_body, push_token
+from app.push import MAX_ITEMS, json_body, push_token
 from core import parse
 from core.datasets import Dataset
 from core.errors import Forbidden, Invalid, NotFound, TooLarge

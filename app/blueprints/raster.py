@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
 from app import db
-from app.blueprints.tiles import CORS, service
+from app.extensions import CORS, tile_service
 from core import parse
 from monitoring.surfaces import When, available, parse_when, surface
 from standards import aqi
@@ -18,7 +18,7 @@ def _surface() -> tuple[When, object]:
     """The time asked for (?time= or ?date=, default the latest hour) and its surface file."""
     with db.conn() as c:
         when = parse_when(request.args.get("time"), request.args.get("date"), c)
-        path = surface(c, current_app.config["SETTINGS"].var_dir / "surfaces", when, service().version.current())
+        path = surface(c, current_app.config["SETTINGS"].var_dir / "surfaces", when, tile_service().version.current())
     return when, path
 
 

@@ -2,43 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 
-from accounts import tokens
 from app import db
-from app.blueprints import stations
+from app.push import MAX_ITEMS, json_body, push_token
 from core.errors import Invalid, TooLarge
 from ingest import readings
 from ingest.report import RowError
 from monitoring.store import Ingest
 
 bp = Blueprint("readings", __name__, url_prefix="/api")
-bp.register_blueprint(stations.bp)  # /api/stations...: the stations' series are what this API feeds
-MAX_ITEMS = 1000
-MAX_BYTES = 2_000_000
-
-
-def push_token(c) -> tokens.Token:
-    """The push client's valid token (committing its check), or 401."""
-    token = tokens.check(c, request.headers.get("Authorization"))  # TokenError is a 401
-    c.commit()
-    return token
-
-
-def json_body():
-    """The request's JSON body, at most MAX_BYTES long, or a 4xx error."""
-    if (request.content_length or 0) > MAX_BYTES:
-        raise TooLarge(f"request body too large (at most {MAX_BYTES} bytes)")
-    body = request.get_data(cache=False)
-    if len(body) > MAX_BYTES:
-        raise TooLarge(f"request body too large (at most {MAX_BYTES} bytes)")
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid(f"the body is not valid JSON: {exc}") from None
 
 
 def _items() -> tuple[list, dict]:

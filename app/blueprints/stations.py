@@ -18,7 +18,7 @@ from queries import stations as station_queries
 from queries.stations import SPAN, Series
 from standards import aqi
 
-bp = Blueprint("stations", __name__, url_prefix="/stations")
+bp = Blueprint("stations", __name__, url_prefix="/api/stations")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 

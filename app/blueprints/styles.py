@@ -10,7 +10,7 @@ import threading
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from app import db
-from app.blueprints.tiles import CORS, service
+from app.extensions import CORS, tile_service
 from core.errors import NotFound
 from layers import styles
 from tiles import sprites
@@ -40,7 +40,7 @@ def style(name: str):
 
 def _sprite(ratio: int) -> tuple[bytes, bytes, str]:
     """PNG, JSON index and ETag of the sprite for the current data version (brands change the logos)."""
-    version = service().version.current()
+    version = tile_service().version.current()
     cache = current_app.extensions.setdefault("sprites", {})
     key = (version, ratio)
     with _sprite_lock:

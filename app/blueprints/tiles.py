@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 
 from app import db
+from app.extensions import CORS, tile_service
 from data.catalog import attribution
 from layers.registry import LAYERS
-from tiles.service import TileService, parse_layers, parse_request
+from tiles.service import parse_layers, parse_request
 
 bp = Blueprint("tiles", __name__)
 MVT = "application/vnd.mapbox-vector-tile"
-CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag"}
-
-
-def service() -> TileService:
-    """This app's tile service (one per process)."""
-    svc = current_app.extensions.get("tiles")
-    if svc is None:
-        s = current_app.config["SETTINGS"]
-        svc = TileService(s.dsn(), s.var_dir / "tile-cache" if s.tile_cache else None)
-        current_app.extensions["tiles"] = svc
-    return svc
 
 
 @bp.get("/tiles/<spec>/<z>/<x>/<y>.mvt")
 def tile(spec: str, z: str, x: str, y: str):
     """One tile of one or several layers, with ETag/304, gzip and 204 for empty tiles."""
     req = parse_request(spec, z, x, y, request.args.to_dict())
-    entry = service().get(db.conn, req)
+    entry = tile_service().get(db.conn, req)
     etag_gz, etag_raw = f'"{entry.etag}-gz"', f'"{entry.etag}"'
     gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
     etag = etag_gz if gzip_ok and not entry.empty else etag_raw

@@ -70,7 +70,7 @@ def world(app, db_url):
         ids = {r.ref: r.facility_id for r in up.rows}
         assert ids["S3"] == s3[0] and ids["S5"] == s5[0], "the facilities on file are matched"
         version = c.execute("SELECT version FROM data_version").fetchone()[0]
-    from app.blueprints.tiles import service
+    from app.extensions import tile_service as service
 
     with app.app_context():  # the app hears of the new data version (tile cache keys) before probing
         deadline = time.time() + 15

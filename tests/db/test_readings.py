@@ -305,6 +305,10 @@ def test_push_request_errors(client, token):
     r = push(client, token, [item(0)] * 1001)
     assert r.status_code == 413 and "at most 1000" in r.json["error"]
     assert push(client, token, [item(0)], units={"co": "ppm"}).status_code == 400
+    deep = "[" * 5000 + "]" * 5000
+    for url in ("/api/readings", "/api/emissions"):
+        r = client.post(url, data=deep, headers=h, content_type="application/json")
+        assert r.status_code == 400 and "nested too deeply" in r.json["error"]
 
 
 def test_push_is_idempotent_and_says_what_happened_to_each_item(client, token, push_station, db_url):

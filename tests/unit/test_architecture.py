@@ -134,3 +134,10 @@ def test_small_modules_and_functions(room):
                 if length > MAX_FUNCTION_LINES:
                     big.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}(): {length} lines")
     assert big == []
+
+
+def test_blueprints_do_not_import_each_other():
+    wrong = [f"{path.relative_to(ROOT)}:{line} imports {name}"
+             for path in sorted((ROOT / "app" / "blueprints").glob("*.py")) if path.name != "__init__.py"
+             for line, name in _imports(path) if name.startswith("app.blueprints")]
+    assert wrong == []
