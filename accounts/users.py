@@ -99,10 +99,16 @@ def get_user(conn: psycopg.Connection, user_id: int) -> User | None:
 
 
 def password_fingerprint(conn: psycopg.Connection, user_id: int) -> str | None:
-    """A short digest of the user's password hash: sessions carry it, so a new password ends old sessions."""
-    row = conn.execute("SELECT password_hash FROM users WHERE id = %s AND NOT disabled",
+    """A short digest of the password hash and session generation: sessions carry it, so a new password or a
+    sign-out ends every copy of an old session cookie."""
+    row = conn.execute("SELECT password_hash, session_generation FROM users WHERE id = %s AND NOT disabled",
                        (user_id,)).fetchone()
-    return hashlib.sha256(row[0].encode()).hexdigest()[:16] if row else None
+    return hashlib.sha256(f"{row[0]}:{row[1]}".encode()).hexdigest()[:16] if row else None
+
+
+def end_sessions(conn: psycopg.Connection, user_id: int) -> None:
+    """End every session of a user (all copies of their cookies): the next request finds them signed out."""
+    conn.execute("UPDATE users SET session_generation = session_generation + 1 WHERE id = %s", (user_id,))
 
 
 def create_user(conn: psycopg.Connection, email: str, password: str, role: str, brand_id: int | None = None,
@@ -227,6 +233,8 @@ def open_invitation(conn: psycopg.Connection, token: str) -> dict | None:
 
 def accept_invitation(conn: psycopg.Connection, token: str, name: str, password: str) -> User:
     """Create the invited user; AccountError when the link is unknown, used, revoked or expired."""
+    # Two submissions of one link: the second waits for the first, then finds the invitation used.
+    conn.execute("SELECT id FROM invitations WHERE token_hash = %s FOR UPDATE", (hash_secret(token or ""),))
     inv = open_invitation(conn, token)
     if inv is None:
         raise AccountError("this invitation link is not valid: it may have expired or been used")

@@ -119,6 +119,12 @@ def current_user() -> accounts.User | None:
     return user
 
 
+def manages(brand_id: int) -> bool:
+    """True when this request's user manages the brand (its own users and admins)."""
+    user = current_user()
+    return user is not None and user.can_manage(brand_id)
+
+
 def signed_in_user() -> accounts.User:
     """The user of a view behind require_user (never None there)."""
     user = current_user()
@@ -139,7 +145,11 @@ def log_in(user: accounts.User) -> None:
 
 
 def log_out() -> None:
-    """End the signed-in session."""
+    """End the signed-in session, and every copy of its cookie."""
+    uid = session.get("uid")
+    if isinstance(uid, int):
+        with db.conn() as c:
+            accounts.end_sessions(c, uid)
     session.clear()
     g.user = None
 
@@ -173,7 +183,7 @@ def safe_next(target: str | None) -> str:
     if target:
         parts = urlparse(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") \
-                and "\\" not in target:
+                and "\\" not in target and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
             return target
     return url_for("brands.supply_chain")
 

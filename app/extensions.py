@@ -1,13 +1,10 @@
-"""Per-process services the blueprints share: the tile service, and the CORS headers of map resources."""
+"""Per-process services the blueprints share: the tile service, conditional and encoded responses."""
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 
 from tiles.service import TileService
-
-# Map resources (tiles, styles, glyphs, sprites, raster) are public: any origin may read them.
-CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag"}
 
 
 def tile_service() -> TileService:
@@ -18,3 +15,13 @@ def tile_service() -> TileService:
         svc = TileService(s.dsn(), s.var_dir / "tile-cache" if s.tile_cache else None)
         current_app.extensions["tiles"] = svc
     return svc
+
+
+def gzip_accepted() -> bool:
+    """Whether the client takes gzip (`Accept-Encoding`, with its q-values: `gzip;q=0` refuses it)."""
+    return request.accept_encodings["gzip"] > 0
+
+
+def not_modified(etag: str) -> bool:
+    """Whether `If-None-Match` holds `etag` (unquoted), compared weakly as RFC 9110 says, or `*`."""
+    return request.if_none_match.contains_weak(etag)

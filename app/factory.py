@@ -6,6 +6,7 @@ import logging
 import time
 
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.settings import Settings, get_settings
 from core import logs
@@ -20,6 +21,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SETTINGS"] = active
     logs.configure(active.log_level)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if active.proxy_fix:  # behind that many trusted reverse proxies: their X-Forwarded-* headers apply
+        n = active.proxy_fix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)  # type: ignore[method-assign]
 
     from app import auth, db, errors, security
 

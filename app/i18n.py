@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import request
 
+from app import vocab
+
 LANGS = ("zh", "en")
 DEFAULT = "zh"
 
@@ -83,7 +85,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "date": ("日期", "Date"),
     "authority": ("处罚机关", "Authority"),
     "description": ("内容", "Description"),
-    "penalty": ("罚款（元）", "Penalty (CNY)"),
+    "penalty": ("罚款", "Penalty"),
     "explanations": ("企业说明与整改", "Explanations and rectification"),
     "history": ("状态变化", "Status history"),
     "prtr": ("污染物排放与转移公开（PRTR）", "Pollutant release and transfer disclosures (PRTR)"),
@@ -317,6 +319,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "remove_logo": ("删除标志，改用自动生成的标志", "Remove the logo (use the generated one)"),
     "save": ("保存", "Save"),
     "saved": ("已保存", "Saved"),
+    # supplier-list report: a refused list's rows (supply.lists)
+    "list_refused_by": ("以下 {n} 行导致未导入（列在最前）：第 {lines} 行。",
+                        "These {n} rows kept the file from being imported (listed first): lines {lines}."),
+    "row_not_imported": ("未导入：本文件有错误行（见最前面的各行）",
+                         "Not imported: the file has bad rows (see the rows listed first)"),
 }
 
 
@@ -335,4 +342,4 @@ def current_lang() -> str:
 def texts(lang: str) -> dict[str, str]:
     """Every text in one language (also handed to the page scripts)."""
     i = LANGS.index(lang)
-    return {k: v[i] for k, v in TEXT.items()}
+    return {k: v[i] for k, v in (TEXT | vocab.TEXT).items()}

@@ -1,4 +1,4 @@
-"""What the push APIs (air readings, emission readings) share: the Bearer token check and a bounded JSON body."""
+"""Bodies of the JSON APIs (bounded JSON, an object), and the push APIs' Bearer token check."""
 
 from __future__ import annotations
 
@@ -34,3 +34,13 @@ def json_body() -> Any:
         raise Invalid(f"the body is not valid JSON: {exc}") from None
     except RecursionError:  # "[[[[..." thousands deep
         raise Invalid("the body is nested too deeply") from None
+
+
+def json_object() -> dict[str, Any]:
+    """The request's JSON object body, or its form fields when it was sent as a form; 400 otherwise."""
+    if not request.is_json:
+        return request.form.to_dict()
+    body = json_body()
+    if not isinstance(body, dict):
+        raise Invalid("the body must be a JSON object")
+    return body

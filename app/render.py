@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Response, render_template, request, url_for
 
 from app import i18n
+from app.words import Words
 from layers.factories import STATUS_COLOURS
+from standards import water
 from standards.industries import INDUSTRIES
 
 
@@ -18,11 +20,12 @@ def _switch_url(lang: str) -> str:
 def page(template: str, status: int = 200, **context) -> Response:
     """Render a page in the request's language; remember an explicit ?lang= in a cookie."""
     lang = i18n.current_lang()
-    t = i18n.texts(lang)
-    client = {"lang": lang, "t": t, "status_colours": STATUS_COLOURS,
+    w = Words(lang)
+    client = {"lang": lang, "t": w.t, "status_colours": STATUS_COLOURS,
               "industries": {k: v[0] if lang == "zh" else v[1] for k, v in INDUSTRIES.items()},
+              "water_classes": {c: w.water_class(c) for c in water.CLASSES},
               **context.pop("client", {})}
-    html = render_template(template, lang=lang, t=t, client=client, switch_url=_switch_url(lang),
+    html = render_template(template, lang=lang, t=w.t, w=w, client=client, switch_url=_switch_url(lang),
                            industries=client["industries"], **context)
     resp = Response(html, status=status, mimetype="text/html")
     if request.args.get("lang") in i18n.LANGS:

@@ -26,13 +26,27 @@ class Settings(BaseSettings):
     pool_min: int = 1
     pool_max: int = 8
     statement_timeout_ms: int = 15000
+    db_wait_s: float = 3.0  # longest wait for a database connection before a request answers 503
+    db_retry_s: float = 5.0  # after a failed connection, answer 503 at once for this long (then try again)
     tile_cache: bool = True
     aqi_cutover: str = "2026-03-01"
     # Largest export answered directly (rows; tiles for PMTiles); above it the answer is 413 and a job.
     export_max_rows: int = 100_000
     export_max_tiles: int = 5_000
+    # Export jobs (run by `bluemap worker`): caps refused with 413, concurrency refused with 429, and how many
+    # times a job that lost the database is tried.
+    export_job_max_rows: int = Field(2_000_000, ge=1)
+    export_job_max_tiles: int = Field(200_000, ge=1)
+    export_job_max_seconds: int = Field(1800, ge=1)
+    export_job_max_bytes: int = Field(2_000_000_000, ge=1)
+    export_jobs_per_client: int = Field(2, ge=1)
+    export_jobs_max_active: int = Field(20, ge=1)
+    export_job_attempts: int = Field(3, ge=1)
     secret_key: str | None = None  # signs session cookies; generated once into var/secret_key when unset
     secure_cookies: bool = False  # session cookie only over HTTPS (set behind a TLS proxy)
+    # Reverse proxies in front whose X-Forwarded-For/-Proto/-Host/-Port/-Prefix are trusted (werkzeug ProxyFix);
+    # 0: those headers are ignored (a client could forge them).
+    proxy_fix: int = Field(0, ge=0, le=10)
     log_level: str = "INFO"  # DEBUG, INFO, WARNING or ERROR
 
     def embedded_url(self) -> str:

@@ -162,8 +162,10 @@ def text(name: str, raw: object, max_len: int = 200) -> str:
     return value
 
 
-def bbox(name: str, raw: object, allow_3d: bool = False) -> tuple[float, float, float, float]:
-    """`w,s,e,n` in WGS84 degrees: finite, lon in -180..180, lat in -90..90, w < e, s < n."""
+def bbox(name: str, raw: object, allow_3d: bool = False,
+         allow_degenerate: bool = False) -> tuple[float, float, float, float]:
+    """`w,s,e,n` in WGS84 degrees: finite, lon in -180..180, lat in -90..90, w < e, s < n (with
+    `allow_degenerate`, w <= e and s <= n: OGC API Features accepts a box shrunk to a line or a point)."""
     parts = [p.strip() for p in str(raw).split(",")]
     if allow_3d and len(parts) == 6:  # OGC API allows w,s,zmin,e,n,zmax
         parts = [parts[0], parts[1], parts[3], parts[4]]
@@ -179,7 +181,7 @@ def bbox(name: str, raw: object, allow_3d: bool = False) -> tuple[float, float, 
         raise Invalid(f"{name} longitudes must lie in -180..180; got {w}, {e}")
     if not (-90 <= s <= 90 and -90 <= n <= 90):
         raise Invalid(f"{name} latitudes must lie in -90..90; got {s}, {n}")
-    if not (w < e and s < n):
+    if not ((w <= e and s <= n) if allow_degenerate else (w < e and s < n)):
         raise Invalid(f"{name} must be west,south,east,north with west < east and south < north")
     return (w, s, e, n)
 

@@ -16,6 +16,7 @@ class Settings(Protocol):
     statement_timeout_ms: int
     pool_min: int
     pool_max: int
+    db_wait_s: float
 
     def dsn(self) -> str:
         """The libpq connection string."""
@@ -50,6 +51,10 @@ def connect(settings: Settings, autocommit: bool = False) -> Iterator[psycopg.Co
 
 def make_pool(settings: Settings) -> ConnectionPool:
     """The application's connection pool (opened lazily, per process: safe with gunicorn's fork)."""
+    wait = settings.db_wait_s
+    # A request waits at most `wait` seconds for a connection (then 503), and a new connection's TCP/TLS set-up
+    # is bounded alike: an outage answers fast instead of hanging every worker for the pool's 30 s default.
     return ConnectionPool(settings.dsn(), min_size=settings.pool_min, max_size=settings.pool_max, open=False,
+                          timeout=wait, reconnect_timeout=0,
                           configure=lambda c: _configure_pooled(c, settings.statement_timeout_ms),
-                          kwargs={"application_name": "bluemap"})
+                          kwargs={"application_name": "bluemap", "connect_timeout": max(1, round(wait))})

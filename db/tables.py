@@ -126,6 +126,7 @@ facilities = Table(
     Column("latest_violation", Date),
     Column("worst_status", Text, nullable=False, server_default=text("'none'::text")),
     Column("violations_synthetic", Boolean, nullable=False, server_default=FALSE),
+    _ref("private_to_brand", "brands.id"),  # 0009: made from this brand's private list rows alone: hidden to others
     UniqueConstraint("dataset_id", "ext_id"),
     _gist("facilities"),
     Index("facilities_company_idx", "company_id"), Index("facilities_area_idx", "area_code"),
@@ -286,7 +287,7 @@ air_daily = Table(
     "air_daily", metadata,
     _ref("station_id", "stations.id", nullable=False), Column("day", Date, nullable=False),
     Column("hours", SmallInteger, nullable=False),
-    *_reals("pm25", "pm10", "so2", "no2", "co", "o3_1h_max", "o3_8h_max"),
+    *[Column(n, DOUBLE_PRECISION) for n in ("pm25", "pm10", "so2", "no2", "co", "o3_1h_max", "o3_8h_max")],  # 0008
     *[Column(f"n_{p}", SmallInteger, nullable=False, server_default=text("0"))
       for p in ("pm25", "pm10", "so2", "no2", "co", "o3", "o3_8h")],
     Column("hourly_rows", Text), Column("aqi", Integer), Column("category", Integer),
@@ -314,6 +315,8 @@ users = Table(
     Column("role", Text, nullable=False), _ref("brand_id", "brands.id"),
     Column("disabled", Boolean, nullable=False, server_default=FALSE),
     Column("created_at", TIMESTAMPTZ, nullable=False, server_default=NOW), Column("last_login_at", TIMESTAMPTZ),
+    # 0010: bumped on sign-out, so every copy of the session cookie ends
+    Column("session_generation", Integer, nullable=False, server_default=text("0")),
     Index("users_email_idx", func.lower(text("email")), unique=True),
 )
 

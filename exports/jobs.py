@@ -1,11 +1,12 @@
 """Asynchronous export jobs whose state lives in files, so they survive a restart of the service.
 
 Each job is a folder `<root>/<id>/` holding `job.json` (request, state, progress), the output file and its
-`metadata.json`. A job is run by whichever process holds its `lock` (an advisory flock, released by the
-kernel when a process dies). A job found `queued` or `running` with a free lock was interrupted (the
-service stopped or crashed): it is run again from the start (its partial file is discarded) the next time
-any process asks for jobs (`resume`). Exports are deterministic for a given data version, so a re-run gives
-the file the interrupted run would have given.
+`metadata.json`. The web process only validates, admits and queues jobs (and cancels them); the worker
+process (`bluemap worker`, `exports.jobrunner`) runs them. A job is run by whichever process holds its `lock`
+(an advisory flock taken without waiting, so claiming is atomic, and released by the kernel when a process
+dies). A job found `queued` or `running` with a free lock is due: a new one, or one interrupted by a stop or a
+crash, which is run again from the start (its partial file is discarded). Exports are deterministic for a
+given data version, so a re-run gives the file the interrupted run would have given.
 """
 
 from __future__ import annotations
@@ -17,39 +18,70 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from core.errors import Conflict, TooLarge, TooManyRequests
 from exports import service
 
-ConnFactory = Callable[[], AbstractContextManager[Any]]
-STATES = ("queued", "running", "done", "failed")
+ACTIVE = ("queued", "running")
+STATES = (*ACTIVE, "done", "failed", "cancelled")
 KEEP_DAYS = 7
+RETRY_AFTER_S = 30  # what a client told "too many jobs" should wait before asking again
 
 
-def _now() -> str:
+@dataclass(frozen=True)
+class Limits:
+    """Bounds of export jobs (from the settings): size, time, bytes, concurrency and attempts."""
+
+    max_rows: int = 2_000_000
+    max_tiles: int = 200_000
+    max_seconds: int = 1800
+    max_bytes: int = 2_000_000_000
+    per_client: int = 2
+    max_active: int = 20
+    attempts: int = 3
+
+    @classmethod
+    def of(cls, settings: Any) -> Limits:
+        """The limits configured in the service settings."""
+        return cls(settings.export_job_max_rows, settings.export_job_max_tiles, settings.export_job_max_seconds,
+                   settings.export_job_max_bytes, settings.export_jobs_per_client, settings.export_jobs_max_active,
+                   settings.export_job_attempts)
+
+
+def now_text() -> str:
+    """The current UTC time as RFC 3339 text (seconds)."""
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-class JobStore:
-    """Jobs under `root`, run one at a time per process by a background thread."""
+def check_size(p: service.Plan, limits: Limits) -> None:
+    """Refuse (TooLarge) a job larger than the configured caps, saying how to narrow it."""
+    if p.request.format == "html" and p.size > service.HTML_MAX_FEATURES:
+        raise TooLarge(f"{p.size} features are too many for an HTML map (at most {service.HTML_MAX_FEATURES}); "
+                       "narrow the filters or export GeoPackage", rows=p.size, limit=service.HTML_MAX_FEATURES)
+    unit, limit = ("tiles", limits.max_tiles) if p.request.format == "pmtiles" else ("rows", limits.max_rows)
+    if p.size > limit:
+        hint = "lower maxzoom or narrow bbox/area" if unit == "tiles" else "narrow the filters"
+        raise TooLarge(f"this export job has {p.size} {unit}, more than the {limit} an export job may have: {hint}",
+                       **{unit: p.size, "limit": limit})
 
-    def __init__(self, root: Path, connect: ConnFactory, workers: int = 1) -> None:
+
+class JobStore:
+    """Jobs under `root`: their state files, admission, cancelling and claiming."""
+
+    def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
-        self.connect = connect
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="export-job")
-        self._mine: set[str] = set()
-        self._lock = threading.Lock()
-        self._resumed = False
 
     # ------------------------------------------------------------------ state files
 
-    def _dir(self, job_id: str) -> Path:
+    def dir(self, job_id: str) -> Path:
+        """The job's folder (KeyError for an id that cannot be one)."""
         if not job_id.isalnum() or len(job_id) != 32:
             raise KeyError(job_id)
         return self.root / job_id
@@ -57,19 +89,21 @@ class JobStore:
     def get(self, job_id: str) -> dict[str, Any]:
         """The job's state; KeyError when there is none."""
         try:
-            return json.loads((self._dir(job_id) / "job.json").read_text())
+            return json.loads((self.dir(job_id) / "job.json").read_text())
         except (FileNotFoundError, ValueError):
             raise KeyError(job_id) from None
 
-    def _save(self, job: dict[str, Any]) -> None:
-        d = self._dir(job["id"])
+    def save(self, job: dict[str, Any]) -> None:
+        """Write the job's state atomically (a reader sees the old or the new file, never half of one)."""
+        d = self.dir(job["id"])
         tmp = d / f".job.{os.getpid()}.{threading.get_ident()}.tmp"
         tmp.write_text(json.dumps(job, ensure_ascii=False, indent=1))
         os.replace(tmp, d / "job.json")
 
-    def _update(self, job_id: str, **changes: Any) -> dict[str, Any]:
-        job = self.get(job_id) | changes | {"updated_at": _now()}
-        self._save(job)
+    def update(self, job_id: str, **changes: Any) -> dict[str, Any]:
+        """Change some members of the job's state."""
+        job = self.get(job_id) | changes | {"updated_at": now_text()}
+        self.save(job)
         return job
 
     def output(self, job_id: str) -> Path | None:
@@ -77,133 +111,129 @@ class JobStore:
         job = self.get(job_id)
         if job["state"] != "done":
             return None
-        return self._dir(job_id) / job["filename"]
+        return self.dir(job_id) / job["filename"]
 
     def metadata(self, job_id: str) -> Path:
         """Where the job's provenance document is (or will be)."""
-        return self._dir(job_id) / "metadata.json"
+        return self.dir(job_id) / "metadata.json"
 
-    # ------------------------------------------------------------------ lifecycle
-
-    def create(self, layer: str, fmt: str, args: dict[str, str]) -> dict[str, Any]:
-        """Validate (NotFound or Invalid when bad) and queue a job; returns its state."""
-        req = service.parse(layer, fmt, args)
-        job_id = uuid.uuid4().hex
-        self._dir(job_id).mkdir()
-        job = {"id": job_id, "layer": layer, "format": req.format, "args": args, "state": "queued",
-               "created_at": _now(), "updated_at": _now(), "started_at": None, "finished_at": None,
-               "rows_done": 0, "rows_total": None, "attempts": 0, "error": None, "filename": req.filename(),
-               "media_type": req.media_type, "bytes": None}
-        self._save(job)
-        self.submit(job_id)
-        return job
-
-    def submit(self, job_id: str) -> None:
-        """Run the job in this process's pool, unless it is queued here already."""
-        with self._lock:
-            if job_id in self._mine:
-                return
-            self._mine.add(job_id)
-        self._pool.submit(self._run, job_id)
-
-    def resume(self, force: bool = False) -> list[str]:
-        """Queue every interrupted job (queued or running, nobody holding its lock); once per process
-        unless `force`. Also deletes jobs older than KEEP_DAYS."""
-        if self._resumed and not force:
-            return []
-        self._resumed = True
-        found = []
-        cutoff = time.time() - KEEP_DAYS * 86400
+    def jobs(self) -> Iterator[dict[str, Any]]:
+        """Every job's state (in no particular order)."""
         for d in self.root.iterdir():
-            if not d.is_dir() or not (d / "job.json").exists():
-                continue
-            if (d / "job.json").stat().st_mtime < cutoff:
-                shutil.rmtree(d, ignore_errors=True)
-                continue
-            try:
-                job = self.get(d.name)
-            except KeyError:
-                continue
-            if job["state"] in ("queued", "running") and not self._locked(d.name):
-                found.append(d.name)
-                self.submit(d.name)
-        return found
+            if d.is_dir() and len(d.name) == 32:
+                try:
+                    yield self.get(d.name)
+                except KeyError:
+                    continue
 
-    def check(self, job_id: str) -> dict[str, Any]:
-        """The job's state; an interrupted job is queued again here."""
-        job = self.get(job_id)
-        if job["state"] in ("queued", "running") and job_id not in self._mine and not self._locked(job_id):
-            self.submit(job_id)
+    # ------------------------------------------------------------------ admission
+
+    @contextmanager
+    def _admission(self) -> Iterator[None]:
+        """Serialise admissions across the web processes (so limits hold under concurrent requests)."""
+        with open(self.root / ".admission", "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    def create(self, conn: Any, layer: str, fmt: str, args: dict[str, str], client: str,
+               limits: Limits) -> dict[str, Any]:
+        """Validate, size and admit a job, then queue it for the worker; returns its state.
+
+        Invalid or NotFound for a bad request, TooLarge above the caps, TooManyRequests when the client or
+        the service has too many jobs queued or running. Nothing runs here."""
+        req = service.parse(layer, fmt, args)
+        p = service.plan(conn, req)  # checks what needs the database too (area codes, values' ranges)
+        check_size(p, limits)
+        with self._admission():
+            active = [j for j in self.jobs() if j["state"] in ACTIVE]
+            if len(active) >= limits.max_active:
+                raise TooManyRequests(f"the service has {len(active)} export jobs queued or running (at most "
+                                      f"{limits.max_active}): try again later", retry_after=RETRY_AFTER_S)
+            mine = sum(1 for j in active if j.get("client") == client)
+            if mine >= limits.per_client:
+                raise TooManyRequests(f"you have {mine} export jobs queued or running (at most "
+                                      f"{limits.per_client}): wait for one to finish or cancel it",
+                                      retry_after=RETRY_AFTER_S)
+            job_id = uuid.uuid4().hex
+            self.dir(job_id).mkdir()
+            job = {"id": job_id, "layer": layer, "format": req.format, "args": args, "state": "queued",
+                   "client": client, "created_at": now_text(), "updated_at": now_text(), "started_at": None,
+                   "finished_at": None, "rows_done": 0, "rows_total": p.size, "attempts": 0, "error": None,
+                   "not_before": 0, "filename": req.filename(), "media_type": req.media_type, "bytes": None}
+            self.save(job)
         return job
 
-    def _locked(self, job_id: str) -> bool:
-        with open(self._dir(job_id) / "lock", "a") as f:
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            fcntl.flock(f, fcntl.LOCK_UN)
-            return False
+    # ------------------------------------------------------------------ cancelling and claiming
 
-    def _run(self, job_id: str) -> None:
-        d = self._dir(job_id)
-        with open(d / "lock", "a") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return  # another process runs it
-            try:
-                job = self.get(job_id)
-                if job["state"] not in ("queued", "running"):
-                    return
-                self._execute(job)
-            finally:
-                with self._lock:
-                    self._mine.discard(job_id)
-                fcntl.flock(lock, fcntl.LOCK_UN)
-
-    def _execute(self, job: dict[str, Any]) -> None:
-        job_id = job["id"]
-        d = self._dir(job_id)
-        for leftover in d.iterdir():  # a partial file of an interrupted run
-            if leftover.name not in ("job.json", "lock"):
-                leftover.unlink()
-        job = self._update(job_id, state="running", started_at=_now(), attempts=job["attempts"] + 1,
-                           rows_done=0, error=None)
-        done = 0
-        last = time.monotonic()
-
-        def progress(n: int) -> None:
-            nonlocal done, last
-            done += n
-            if time.monotonic() - last > 0.5:
-                last = time.monotonic()
-                self._update(job_id, rows_done=done)
-
+    def cancel(self, job_id: str) -> dict[str, Any]:
+        """Cancel a queued or running job (a running one stops at its next batch); Conflict when finished."""
+        job = self.get(job_id)
+        if job["state"] not in ACTIVE:
+            raise Conflict(f"job is {job['state']}: only queued or running jobs can be cancelled",
+                           state=job["state"])
+        (self.dir(job_id) / "cancel").touch()
+        lock = self.claim(job_id)
+        if lock is None:  # the worker runs it and will see the request
+            return job
         try:
-            req = service.parse(job["layer"], job["format"], job["args"])
-            with self.connect() as conn:
-                p = service.plan(conn, req)
-                self._update(job_id, rows_total=p.size)
-                (d / "metadata.json").write_text(service.metadata_json(p.meta), encoding="utf-8")
-                out = service.produce(conn, p, d / job["filename"], progress)
-            csv_sidecar = out.with_name(out.name + ".metadata.json")
-            if csv_sidecar.exists():
-                csv_sidecar.unlink()  # the job's metadata.json is the same document
-            self._update(job_id, state="done", finished_at=_now(), rows_done=p.size, bytes=out.stat().st_size)
-        except Exception as exc:  # noqa: BLE001 - recorded in the job for the client
-            self._update(job_id, state="failed", finished_at=_now(), error=f"{exc.__class__.__name__}: {exc}")
-
-    def wait(self, job_id: str, timeout: float = 60) -> dict[str, Any]:
-        """Until the job is done or failed (tests and the CLI)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
             job = self.get(job_id)
-            if job["state"] in ("done", "failed"):
-                return job
-            time.sleep(0.1)
-        raise TimeoutError(job_id)
+            if job["state"] in ACTIVE:
+                job = self.finish(job_id, "cancelled", error="cancelled by the client")
+            return job
+        finally:
+            release(lock)
 
-    def shutdown(self) -> None:
-        """Stop the pool after the running job; queued ones resume on the next start."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def cancelled(self, job_id: str) -> bool:
+        """Whether cancelling the job was asked for."""
+        return (self.dir(job_id) / "cancel").exists()
+
+    def claim(self, job_id: str) -> IO[str] | None:
+        """The job's lock, taken without waiting (None when another process holds it)."""
+        f = open(self.dir(job_id) / "lock", "a")  # noqa: SIM115 - held until release()
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.close()
+            return None
+        return f
+
+    def finish(self, job_id: str, state: str, **changes: Any) -> dict[str, Any]:
+        """End a job (the caller holds its lock): done, failed or cancelled; the partial file of one that
+        did not finish is removed."""
+        if state != "done":
+            self.clear(job_id)
+        return self.update(job_id, state=state, finished_at=now_text(), **changes)
+
+    def clear(self, job_id: str) -> None:
+        """Remove what a run left in the job's folder (a partial file)."""
+        for leftover in self.dir(job_id).iterdir():
+            if leftover.name not in ("job.json", "lock", "cancel") and not leftover.name.startswith(".job."):
+                if leftover.is_dir():
+                    shutil.rmtree(leftover, ignore_errors=True)
+                else:
+                    leftover.unlink(missing_ok=True)
+
+    def due(self) -> list[dict[str, Any]]:
+        """Queued or interrupted jobs whose retry time has come, oldest first."""
+        now = time.time()
+        return sorted((j for j in self.jobs() if j["state"] in ACTIVE and j.get("not_before", 0) <= now),
+                      key=lambda j: j["created_at"])
+
+    def prune(self) -> int:
+        """Delete jobs older than KEEP_DAYS; returns how many."""
+        cutoff = time.time() - KEEP_DAYS * 86400
+        n = 0
+        for d in self.root.iterdir():
+            if d.is_dir() and (d / "job.json").exists() and (d / "job.json").stat().st_mtime < cutoff:
+                shutil.rmtree(d, ignore_errors=True)
+                n += 1
+        return n
+
+
+def release(lock: IO[str]) -> None:
+    """Give a job's lock back."""
+    fcntl.flock(lock, fcntl.LOCK_UN)
+    lock.close()

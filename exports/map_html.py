@@ -130,7 +130,9 @@ def _legend(conn: Any, layer: Any) -> str:
             uri = _icon_data_uri(icons, swatch)
             mark = f'<img src="{uri}" width="14" height="14" alt="">' if uri else ""
         rows.append(f"<div>{mark} {_esc(zh)} {_esc(en)}</div>")
-    return (f'<div id="bluemap-legend" style="position:fixed;bottom:28px;left:10px;z-index:1000;'
+    # Top right: Leaflet keeps the zoom buttons top left and the scale bar bottom left, the attribution is bottom
+    # right; nothing covers the legend.
+    return (f'<div id="bluemap-legend" style="position:fixed;top:10px;right:10px;z-index:1000;max-width:45%;'
             f'background:#fff;padding:6px 8px;border:1px solid #aaa;font:12px sans-serif">'
             f'<b>{_esc(layer.title)}</b>{"".join(rows)}</div>')
 

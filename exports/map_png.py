@@ -10,18 +10,48 @@ from exports import maps
 from exports.map_style import paint, rgb
 from exports.selection import Source
 
+AREA_OUTLINE = "#08306b"  # the selected area's outline
+
+
+def _title_height(width: int) -> int:
+    return maps.font(max(12, width // 60)).size + 12
+
+
+def _attribution_lines(draw, width: int, meta: dict[str, Any]) -> list[str]:
+    small = maps.font(max(9, width // 110))
+    attribution = (f"Data: {meta['attribution']}. Basemap: Natural Earth. "
+                   f"Generated {meta['generated_at']} by Blue Map.")
+    lines: list[str] = []
+    current = ""
+    for word in attribution.split(" "):
+        if current and small.length(draw, current + " " + word) > width - 12:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    lines.append(current)
+    return lines
+
+
+def _attribution_height(draw, width: int, meta: dict[str, Any]) -> int:
+    return (maps.font(max(9, width // 110)).size + 3) * len(_attribution_lines(draw, width, meta)) + 4
+
 
 class _Projection:
     """WGS84 -> pixel coordinates of a web-mercator view fitted (aspect kept) into width x height."""
 
-    def __init__(self, bounds: tuple[float, float, float, float], width: int, height: int) -> None:
+    def __init__(self, bounds: tuple[float, float, float, float], width: int, height: int,
+                 inset: tuple[int, int, int, int] = (0, 0, 0, 0)) -> None:
+        """Fit `bounds` into the image less `inset` (left, top, right, bottom pixels), centred."""
         w, s, e, n = bounds
         x0, y0 = self._merc(w, n)
         x1, y1 = self._merc(e, s)
-        scale = min(width / max(x1 - x0, 1e-9), height / max(y1 - y0, 1e-9))
+        left, top, right, bottom = inset
+        aw, ah = max(width - left - right, 1), max(height - top - bottom, 1)
+        scale = min(aw / max(x1 - x0, 1e-9), ah / max(y1 - y0, 1e-9))
         self.scale = scale
-        self.ox = x0 - (width / scale - (x1 - x0)) / 2
-        self.oy = y0 - (height / scale - (y1 - y0)) / 2
+        self.ox = x0 - (left + (aw - (x1 - x0) * scale) / 2) / scale
+        self.oy = y0 - (top + (ah - (y1 - y0) * scale) / 2) / scale
         # Equivalent web-map zoom (256 px tiles), for zoom-dependent style values.
         self.zoom = math.log2(scale * 2 * math.pi * 6378137 / 256)
 
@@ -51,24 +81,52 @@ def write_png(conn: Any, src: Source, path: Path, width: int, height: int, meta:
     """The layer over the province basemap, with a title, legend and attribution."""
     import shapely
     from PIL import Image, ImageDraw
+    from PIL.PngImagePlugin import PngInfo
 
     from layers.basemap import BORDER, LAND, SEA
 
     bounds = maps.view_bounds(src)
-    proj = _Projection(bounds, width, height)
-    tol = 360 / (256 * 2 ** proj.zoom)  # about a pixel, in degrees
     img = Image.new("RGBA", (width, height), rgb(SEA) + (255,))
     draw = ImageDraw.Draw(img, "RGBA")
+    # The selection fits between the title bar and the attribution, with a margin: nothing of it is cut.
+    pad = max(6, min(width, height) // 25)
+    top, bottom = _title_height(width), _attribution_height(draw, width, meta)
+    proj = _Projection(bounds, width, height, (pad, top + pad, pad, bottom + pad))
+    tol = 360 / (256 * 2 ** proj.zoom)  # about a pixel, in degrees
+    area = maps.area(conn, src.selection.area, tol)
     provinces = [shapely.from_wkb(bytes(r[0])) for r in maps.provinces(conn, bounds, tol)]
     for g in provinces:
         for ring in _rings(g):  # holes are other provinces (Beijing in Hebei): land too
             draw.polygon([proj(x, y) for x, y in ring], fill=rgb(LAND) + (255,))
     icons = maps.sprite_icons(conn)
-    icon_colours: dict[str, str] = {}
     layer = src.layer
-    zoom = proj.zoom
     # Icons when they fit (few features or a close view), coloured dots otherwise.
     use_icons = (meta.get("rows") or 0) <= max(200, width * height // 4000)
+    n = _draw_features(conn, src, img, draw, proj, tol, icons if use_icons else {}, icons, progress)
+    for g in provinces:
+        for ring in _rings(g):
+            draw.line([proj(x, y) for x, y in ring], fill=rgb(BORDER) + (255,), width=1)
+    if area and area[1]:
+        for ring in _rings(shapely.from_wkb(area[1])):
+            draw.line([proj(x, y) for x, y in ring], fill=rgb(AREA_OUTLINE) + (255,), width=2)
+    title = maps.title(layer, meta, area[0] if area else None)
+    _legend_png(img, draw, layer, icons, meta, title)
+    info = PngInfo()
+    info.add_itxt("Title", title)
+    info.add_itxt("Source", f"Data: {meta['attribution']}")
+    img.convert("RGB").save(path, "PNG", optimize=True, pnginfo=info)
+    if progress:
+        progress(n % 5000)
+    return Path(path)
+
+
+def _draw_features(conn: Any, src: Source, img, draw, proj: _Projection, tol: float, shown: dict[str, Any],
+                   icons: dict[str, Any], progress: Any) -> int:
+    """Draw the selection's features (icons in `shown`, other icons as dots of their colour); how many."""
+    import shapely
+
+    layer, zoom = src.layer, proj.zoom
+    icon_colours: dict[str, str] = {}
     n = 0
     for wkb, props in maps.features(conn, src, simplify=tol if layer.geometry != "point" else 0.0):
         g = shapely.from_wkb(wkb)
@@ -76,7 +134,7 @@ def write_png(conn: Any, src: Source, path: Path, width: int, height: int, meta:
         if layer.geometry == "point":
             x, y = proj(g.x, g.y)
             icon = icons.get(style.get("icon") or "")
-            if style["kind"] == "icon" and icon is not None and use_icons:
+            if style["kind"] == "icon" and icon is not None and style["icon"] in shown:
                 img.alpha_composite(icon, (int(x - icon.width / 2), int(y - icon.height / 2)))
             else:
                 if style["kind"] == "icon" and icon is not None:
@@ -94,23 +152,14 @@ def write_png(conn: Any, src: Source, path: Path, width: int, height: int, meta:
         n += 1
         if progress and n % 5000 == 0:
             progress(5000)
-    for g in provinces:
-        for ring in _rings(g):
-            draw.line([proj(x, y) for x, y in ring], fill=rgb(BORDER) + (255,), width=1)
-    _legend_png(img, draw, layer, icons, meta)
-    img.convert("RGB").save(path, "PNG", optimize=True)
-    if progress:
-        progress(n % 5000)
-    return Path(path)
+    return n
 
 
-def _legend_png(img, draw, layer, icons: dict[str, Any], meta: dict[str, Any]) -> None:
+def _legend_png(img, draw, layer, icons: dict[str, Any], meta: dict[str, Any], title: str) -> None:
     width, height = img.size
     title_font, font = maps.font(max(12, width // 60)), maps.font(max(10, width // 90))
     small = maps.font(max(9, width // 110))
-    draw.rectangle((0, 0, width, title_font.size + 12), fill=(255, 255, 255, 215))
-    filters = ", ".join(f"{k}={v}" for k, v in (meta.get("filters") or {}).items() if k != "polygon")
-    title = f"{layer.title}" + (f"  ({filters[:140]})" if filters else "")
+    draw.rectangle((0, 0, width, _title_height(width)), fill=(255, 255, 255, 215))
     title_font.draw(draw, (8, 5), title, (20, 20, 20, 255))
     entries = list(layer.legend)
     if entries:
@@ -130,17 +179,7 @@ def _legend_png(img, draw, layer, icons: dict[str, Any], meta: dict[str, Any]) -
                 ic = ic.resize((max(1, int(ic.width * scale)), max(1, int(ic.height * scale))))
                 img.alpha_composite(ic, (14, y))
             font.draw(draw, (20 + font.size + 4, y), f"{zh}  {en}", (30, 30, 30, 255))
-    attribution = (f"Data: {meta['attribution']}. Basemap: Natural Earth. "
-                   f"Generated {meta['generated_at']} by Blue Map.")
-    lines: list[str] = []
-    current = ""
-    for word in attribution.split(" "):
-        if current and small.length(draw, current + " " + word) > width - 12:
-            lines.append(current)
-            current = word
-        else:
-            current = f"{current} {word}".strip()
-    lines.append(current)
+    lines = _attribution_lines(draw, width, meta)
     h = (small.size + 3) * len(lines) + 4
     draw.rectangle((0, height - h, width, height), fill=(255, 255, 255, 215))
     for i, text in enumerate(lines):

@@ -70,6 +70,22 @@ def provinces(conn: Any, bounds: tuple[float, float, float, float], tol: float):
     return conn.execute(q, (tol, *bounds)).fetchall()
 
 
+def area(conn: Any, code: str | None, tol: float) -> tuple[str, bytes | None] | None:
+    """The selected area's name ("河北省 Hebei") and outline (WKB simplified by `tol` degrees), if any."""
+    if not code:
+        return None
+    row = conn.execute("SELECT concat_ws(' ', name_zh, name_en), ST_AsBinary(ST_SimplifyPreserveTopology(geom, %s)) "
+                       "FROM admin_areas WHERE code = %s", (tol, code)).fetchone()
+    return (row[0], bytes(row[1]) if row[1] is not None else None) if row else None
+
+
+def title(layer: Any, meta: dict[str, Any], area_name: str | None) -> str:
+    """A map's title: the layer, the area by name, and the other filters as given."""
+    filters = ", ".join(f"{k}={v}" for k, v in (meta.get("filters") or {}).items() if k not in ("polygon", "area"))
+    where = f" — {area_name}" if area_name else ""
+    return f"{layer.title}{where}" + (f"  ({filters[:140]})" if filters else "")
+
+
 class Fonts:
     """Latin from DejaVu Sans, CJK from Droid Sans Fallback, chosen per run of characters."""
 

@@ -19,13 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import mercantile
+from psycopg import pq, sql
 
-from exports.selection import WORLD, Source
+from exports.selection import WORLD, Source, key_column
 
 HEADER_LEN = 127
 ROOT_MAX = 16_384  # header + root directory must fit in the first 16 KiB
 COMPRESSION_GZIP, TILETYPE_MVT = 2, 1
 MERCATOR_LAT = 85.05112878
+SELECTED = "bluemap_pmtiles_selection"  # temporary table of the selected features' keys
 
 
 def _rotate(n: int, x: int, y: int, rx: int, ry: int) -> tuple[int, int]:
@@ -191,6 +193,31 @@ class _Written:
 
 def _write_tiles(conn: Any, src: Source, minzoom: int, maxzoom: int, data: Any, progress: Any) -> _Written:
     """Render the tiles in tile-id order into `data` (gzip-compressed, identical tiles stored once)."""
+    within = _keep_selected(conn, src)
+    try:
+        return _render_tiles(conn, src, minzoom, maxzoom, data, progress, within)
+    finally:  # (after an error the transaction's rollback drops it)
+        if within is not None and conn.info.transaction_status != pq.TransactionStatus.INERROR:
+            conn.execute(f"DROP TABLE IF EXISTS pg_temp.{SELECTED}")
+
+
+def _keep_selected(conn: Any, src: Source) -> sql.Composable | None:
+    """With a bbox, polygon or area, the keys of the selection's features in a temporary table, and the tile
+    condition keeping only them (tiles then hold what the GeoJSON export of the same request holds)."""
+    sel = src.selection
+    if not (sel.bbox or sel.polygon or sel.area):
+        return None  # the layer's own filters are the tiles' filters
+    key = sql.Identifier(key_column(src.layer))
+    conn.execute(f"DROP TABLE IF EXISTS pg_temp.{SELECTED}")
+    conn.execute(sql.SQL("CREATE TEMP TABLE {t} AS SELECT DISTINCT q.{k} AS k FROM ({q}) AS q").format(
+        t=sql.Identifier(SELECTED), k=key, q=src.query), src.params)
+    conn.execute(sql.SQL("CREATE INDEX ON {} (k)").format(sql.Identifier(SELECTED)))
+    conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(SELECTED)))
+    return sql.SQL("f.{k} IN (SELECT k FROM pg_temp.{t})").format(k=key, t=sql.Identifier(SELECTED))
+
+
+def _render_tiles(conn: Any, src: Source, minzoom: int, maxzoom: int, data: Any, progress: Any,
+                  within: sql.Composable | None) -> _Written:
     from tiles.render import render
 
     filters = dict(src.selection.filters)
@@ -202,7 +229,7 @@ def _write_tiles(conn: Any, src: Source, minzoom: int, maxzoom: int, data: Any, 
         x0, y0, x1, y1 = _ranges(b, z)
         for tid in sorted(tile_id(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)):
             _, x, y = tile_zxy(tid)
-            raw = render(conn, src.layer, z, x, y, filters)
+            raw = render(conn, src.layer, z, x, y, filters, within)
             if progress:
                 progress(1)
             if not raw:

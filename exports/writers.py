@@ -21,6 +21,7 @@ from typing import Any
 
 from psycopg import sql
 
+from core.spreadsheet import safe_cell
 from exports.formats import Format
 from exports.selection import Source, key_column
 
@@ -168,18 +169,28 @@ def csv_query(src: Source) -> sql.Composed:
 
 
 def csv_stream(conn: Any, src: Source, bom: bool = False, progress: Progress = None) -> Iterator[bytes]:
-    """UTF-8 CSV (RFC 4180, CRLF line ends); with `bom` a byte-order mark first, so Excel reads UTF-8."""
+    """UTF-8 CSV (RFC 4180, CRLF line ends); with `bom` a byte-order mark first, so Excel reads UTF-8. Text
+    properties that a spreadsheet would run as a formula are quoted (core.spreadsheet); numbers stay numbers."""
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(csv_header(src))
+    # Positions of the text properties in a row (after lon, lat and wkt).
+    text = [3 + i for i, (_, kind) in enumerate(arrow_columns(conn, src)) if kind == "string"]
     yield (("\ufeff" if bom else "") + buf.getvalue()).encode()
     for rows in prefetched(batches(conn, csv_query(src), src.params)):
         buf.seek(0)
         buf.truncate()
-        writer.writerows(rows)
+        writer.writerows([_safe_text(row, text) for row in rows] if text else rows)
         yield buf.getvalue().encode()
         if progress:
             progress(len(rows))
+
+
+def _safe_text(row: tuple, text: list[int]) -> list:
+    out = list(row)
+    for i in text:
+        out[i] = safe_cell(out[i])
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- GDAL formats
@@ -255,7 +266,10 @@ def write_gdal(conn: Any, src: Source, fmt: Format, path: Path, meta: dict[str, 
 def _write_gdal(pyogrio: Any, reader: Any, common: dict[str, Any], name: str, src: Source, fmt: Format,
                 path: Path, meta: dict[str, Any]) -> Path:
     if fmt.name == "gpkg":
+        # GeoPackage 1.3: what GDAL before 3.9 (Debian 12's, and its validate_gpkg.py) and older GIS read and
+        # check; GDAL's 1.4 default only changes the R-tree triggers, which matter when a file is edited.
         pyogrio.write_arrow(reader, str(path), layer=name, driver="GPKG", **common,
+                            dataset_options={"VERSION": "1.3"},
                             dataset_metadata=_meta_strings(meta), layer_metadata=_meta_strings(meta),
                             layer_options={"IDENTIFIER": meta["title"], "DESCRIPTION": meta["attribution"]})
         _gpkg_metadata_table(path, meta)
@@ -302,8 +316,10 @@ def _gpkg_metadata_table(path: Path, meta: dict[str, Any]) -> None:
 
     rows = [(k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)) for k, v in meta.items()]
     with sqlite3.connect(path) as db:
-        db.execute("CREATE TABLE bluemap_metadata (key TEXT PRIMARY KEY, value TEXT)")
-        db.executemany("INSERT INTO bluemap_metadata VALUES (?, ?)", rows)
+        # An attributes table needs an INTEGER PRIMARY KEY (GeoPackage 1.x, requirement 119).
+        db.execute("CREATE TABLE bluemap_metadata (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "
+                   "key TEXT NOT NULL UNIQUE, value TEXT)")
+        db.executemany("INSERT INTO bluemap_metadata (key, value) VALUES (?, ?)", rows)
         db.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
                    "VALUES ('bluemap_metadata', 'attributes', 'bluemap_metadata', "
                    "'Provenance of this export')")

@@ -19,6 +19,7 @@ import psycopg
 
 from core.datasets import Dataset
 from db.staging import bump_data_version, register_dataset
+from ingest.readings import check_observed
 from ingest.report import RowError
 
 BEIJING = timezone(timedelta(hours=8))
@@ -32,6 +33,7 @@ POLLUTANTS = {
 }
 # Above these a stack (mg/m3) or outfall (mg/L) concentration is not physical: an instrument fault.
 MAX_VALUE = {"so2": 20_000, "nox": 10_000, "particulates": 10_000, "cod": 50_000, "nh3n": 5_000}
+MAX_ID = 2**63 - 1  # facilities.id is a bigint
 SOURCE = "online monitoring"
 AUTHORITY = "污染源自动监控系统 (online monitoring)"
 CATEGORY = {"air": "超标排放大气污染物", "water": "超标排放水污染物"}
@@ -53,8 +55,8 @@ def parse_item(item: Any) -> EmissionReading:
         raise RowError("", "each reading must be an object with facility_id, pollutant, time and value")
     reasons = []
     fid = item.get("facility_id")
-    if not isinstance(fid, int) or isinstance(fid, bool) or fid <= 0:
-        reasons.append(f"facility_id must be a positive integer, not {fid!r}")
+    if not isinstance(fid, int) or isinstance(fid, bool) or not 0 < fid <= MAX_ID:
+        reasons.append(f"facility_id must be an integer from 1 to {MAX_ID}, not {fid!r}")
     pollutant = item.get("pollutant")
     if pollutant not in POLLUTANTS:
         reasons.append(f"pollutant must be one of {', '.join(POLLUTANTS)}, not {pollutant!r}")
@@ -70,6 +72,10 @@ def parse_item(item: Any) -> EmissionReading:
         at = at if at.tzinfo else at.replace(tzinfo=BEIJING)  # times without an offset are Beijing time
         if at.minute or at.second or at.microsecond:
             reasons.append(f"time must be a whole hour, not {raw!r}")
+        try:
+            check_observed(at, raw)
+        except ValueError as exc:
+            reasons.append(f"time {exc}")
     value = item.get("value")
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
         reasons.append(f"value must be a number, not {value!r}")

@@ -9,18 +9,27 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from core.errors import Invalid
+from core.errors import Invalid, TooLarge
 from ingest.report import RowError
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 BOM = b"\xef\xbb\xbf"
+# Bounds of what an XLSX file may unpack to, checked before a sheet is read (a few MB of zip can declare
+# gigabytes of XML, or millions of shared strings that would all be held in memory).
+XLSX_MAX_UNCOMPRESSED = 256 * 1024 * 1024  # bytes of all parts together, as the zip declares them
+XLSX_MAX_PARTS = 10_000
+XLSX_MAX_SHARED_STRINGS = 1_000_000
+XLSX_MAX_ROWS = 1_048_576  # Excel's own sheet size
+XLSX_MAX_COLUMNS = 1_000
+_SI = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")  # a shared string's start tag
 
 
 class TableError(Invalid):
@@ -29,6 +38,10 @@ class TableError(Invalid):
     def __init__(self, reason: str, line: int = 1) -> None:
         super().__init__(reason)
         self.line = line
+
+
+class TableTooLarge(TooLarge, TableError):
+    """A file over one of the reader's bounds (a 413 when it reaches the web layer)."""
 
 
 @dataclass(frozen=True)
@@ -191,16 +204,74 @@ def _xlsx(data: bytes, ragged: bool) -> Table:
     import openpyxl
 
     try:
+        _check_xlsx(data)
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
+        if isinstance(exc, TableError):
+            raise
         raise TableError(f"not a readable XLSX file: {exc}") from None
     ws = wb.worksheets[0]
-    rows = enumerate(ws.iter_rows(values_only=True), 1)
-    header = next(([cell_text(x) for x in values] for _, values in rows if not _blank(values)), None)
+    if (ws.max_row or 0) > XLSX_MAX_ROWS or (ws.max_column or 0) > XLSX_MAX_COLUMNS:
+        wb.close()
+        raise TableTooLarge(f"the sheet declares {ws.max_row} rows and {ws.max_column} columns: at most "
+                            f"{XLSX_MAX_ROWS} rows and {XLSX_MAX_COLUMNS} columns are read")
+    rows = _bounded(enumerate(ws.iter_rows(values_only=True), 1))
+    try:
+        header = next(([cell_text(x) for x in values] for _, values in rows if not _blank(values)), None)
+    except TableError:
+        wb.close()
+        raise
     if header is None:
         wb.close()
         raise TableError("the first sheet is empty")
     return Table(header, f"XLSX, sheet {ws.title!r}", _xlsx_rows(wb, rows, header, ragged))
+
+
+def _check_xlsx(data: bytes) -> None:
+    """Refuse (TableTooLarge) an XLSX whose parts unpack to too much or hold too many shared strings, before
+    anything is parsed: sizes as the zip declares them (reading stops there), strings counted in a stream."""
+    from openpyxl.packaging.manifest import Manifest
+    from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS
+    from openpyxl.xml.functions import fromstring
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        parts = z.infolist()
+        if len(parts) > XLSX_MAX_PARTS:
+            raise TableTooLarge(f"the XLSX file holds {len(parts)} parts (at most {XLSX_MAX_PARTS})")
+        total = sum(p.file_size for p in parts)
+        if total > XLSX_MAX_UNCOMPRESSED:
+            raise TableTooLarge(f"the XLSX file unpacks to {total} bytes, more than the {XLSX_MAX_UNCOMPRESSED} "
+                                "read: save the sheet as CSV or split it")
+        strings = Manifest.from_tree(fromstring(z.read(ARC_CONTENT_TYPES))).find(SHARED_STRINGS)
+        if strings is not None:
+            _count_shared_strings(z, strings.PartName[1:])
+
+
+def _count_shared_strings(z: zipfile.ZipFile, name: str) -> None:
+    """Count the shared strings of a part in a stream (no XML kept), refusing more than the bound."""
+    n, tail = 0, b""
+    with z.open(name) as fh:
+        while chunk := fh.read(1 << 20):
+            buf = tail + chunk
+            cut = max(len(buf) - 64, 0)  # a tag starting in the last bytes is counted with the next chunk
+            n += sum(1 for m in _SI.finditer(buf) if m.start() < cut)
+            tail = buf[cut:]
+            if n > XLSX_MAX_SHARED_STRINGS:
+                break
+    n += len(_SI.findall(tail))
+    if n > XLSX_MAX_SHARED_STRINGS:
+        raise TableTooLarge(f"the XLSX file holds more than {XLSX_MAX_SHARED_STRINGS} shared strings: save the "
+                            "sheet as CSV or split it")
+
+
+def _bounded(rows: Iterator[tuple[int, tuple]]) -> Iterator[tuple[int, tuple]]:
+    """Sheet rows, refusing a row beyond XLSX_MAX_ROWS or wider than XLSX_MAX_COLUMNS."""
+    for n, values in rows:
+        if n > XLSX_MAX_ROWS:
+            raise TableTooLarge(f"the sheet has more than {XLSX_MAX_ROWS} rows", n)
+        if len(values) > XLSX_MAX_COLUMNS:
+            raise TableTooLarge(f"row {n} has {len(values)} cells, more than the {XLSX_MAX_COLUMNS} read", n)
+        yield n, values
 
 
 def _xlsx_rows(wb, rows: Iterator[tuple[int, tuple]], header: list[str], ragged: bool) -> Iterator[TableRow]:

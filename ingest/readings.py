@@ -99,11 +99,21 @@ def parse_time(text: str, hour: object = None) -> datetime:
         raise ValueError(f"not a valid time: {text!r} ({exc})") from None
     if at.minute or at.second:
         raise ValueError(f"{text!r} is not on the hour (readings are hourly)")
-    if at < datetime(1980, 1, 1, tzinfo=UTC):
-        raise ValueError(f"{text!r} is before 1980")
-    if at > datetime.now(UTC) + timedelta(hours=1):
-        raise ValueError(f"{text!r} is in the future")
+    check_observed(at, text)
     return at
+
+
+EARLIEST = datetime(1980, 1, 1, tzinfo=UTC)  # no monitoring network reported hourly data before
+CLOCK_SKEW = timedelta(hours=1)  # how far ahead of our clock a sender's clock may be
+
+
+def check_observed(at: datetime, text: object) -> None:
+    """Refuse (ValueError) an observation time before 1980 or in the future (beyond CLOCK_SKEW): the rule
+    of every hourly reading, air or emission."""
+    if at < EARLIEST:
+        raise ValueError(f"{text!r} is before 1980")
+    if at > datetime.now(UTC) + CLOCK_SKEW:
+        raise ValueError(f"{text!r} is in the future")
 
 
 # CSV headers, normalised (lower case; spaces, dots, dashes and underscores removed), to our names.

@@ -37,8 +37,8 @@ class Filter:
             return parse.day(self.name, raw)
         if self.kind == "bool":
             return parse.boolean(self.name, raw)
-        if self.kind == "int":
-            return parse.integer(self.name, raw)
+        if self.kind == "int":  # bound to an `integer` column's range: beyond it SQL fails, not the request
+            return parse.integer(self.name, raw, *parse.INT32)
         return parse.text(self.name, raw)
 
 

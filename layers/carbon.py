@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -38,29 +39,32 @@ _METRIC_SQL = {
 }
 
 
-def _values_sql(metric: str) -> sql.Composable:
-    return sql.SQL("""
-        WITH c AS (
-            SELECT area_code, sum(co2_mt) AS co2_mt, max(population) AS population, max(gdp_bn_cny) AS gdp_bn_cny
-            FROM area_carbon WHERE year = %(year)s GROUP BY area_code)
-        SELECT a.code, {m} AS value FROM admin_areas a JOIN c ON c.area_code = a.code
-        WHERE a.level = %(level)s""").format(m=sql.SQL(_METRIC_SQL[metric]))
+def _values_sql() -> sql.Composable:
+    return sql.SQL("SELECT k.code, k.exact FROM ({}) AS k").format(classed(sql.SQL("true")))
+
+
+@functools.lru_cache(maxsize=256)
+def _bins(values: tuple[float, ...], scheme: str) -> tuple[float, ...]:
+    """Upper class bounds of these values; the same values always give the same bounds."""
+    import mapclassify  # imported on first use: it pulls in ~200 MB of libraries
+
+    array = np.array(values, dtype=float)
+    k = min(CLASSES, len(np.unique(array)))
+    if k < 2:
+        return (float(array.max()),)
+    # Natural breaks by Fisher-Jenks: the exact optimum, so repeatable (mapclassify.NaturalBreaks is k-means
+    # from a random start and gave different breaks from call to call).
+    classifier = {"quantiles": mapclassify.Quantiles, "natural_breaks": mapclassify.FisherJenks,
+                  "equal_interval": mapclassify.EqualInterval}[scheme]
+    return tuple(float(b) for b in classifier(array, k=k).bins)
 
 
 def breaks(conn: Any, year: int, level: str, metric: str, scheme: str) -> list[float]:
-    """Upper class bounds of the metric over all areas of that level and year (mapclassify)."""
-    import mapclassify  # imported on first use: it pulls in ~200 MB of libraries
-
-    rows = conn.execute(_values_sql(metric), {"year": year, "level": level}).fetchall()
-    values = np.array([r[1] for r in rows if r[1] is not None], dtype=float)
-    if values.size == 0:
-        return []
-    k = min(CLASSES, len(np.unique(values)))
-    if k < 2:
-        return [float(values.max())]
-    classifier = {"quantiles": mapclassify.Quantiles, "natural_breaks": mapclassify.NaturalBreaks,
-                  "equal_interval": mapclassify.EqualInterval}[scheme]
-    return [float(b) for b in classifier(values, k=k).bins]
+    """Upper class bounds of the metric's exact values over all areas of that level and year (mapclassify)."""
+    params = {"year": year, "level": level, "metric": metric, "breaks": []}
+    rows = conn.execute(_values_sql(), params).fetchall()
+    values = tuple(sorted(float(r[1]) for r in rows if r[1] is not None))
+    return list(_bins(values, scheme)) if values else []
 
 
 def prepare(conn: Any, filters: dict[str, object]) -> dict[str, object]:
@@ -76,27 +80,44 @@ def prepare(conn: Any, filters: dict[str, object]) -> dict[str, object]:
             "breaks": breaks(conn, int(year), level, metric, scheme)}
 
 
-def features(present: frozenset[str]) -> sql.Composable:
-    """Area polygons joined to their CO2 for %(year)s, classed by %(breaks)s."""
+def class_sql(value: str) -> str:
+    """SQL: the class of an exact `value` against %(breaks)s (upper bounds, inclusive), 1 to len(breaks)."""
+    return (f"CASE WHEN {value} IS NOT NULL THEN least(greatest(cardinality(%(breaks)s::float8[]), 1), "
+            f"1 + (SELECT count(*) FROM unnest(%(breaks)s::float8[]) b WHERE {value} > b)::int) END")
+
+
+def classed(where: sql.Composable) -> sql.Composable:
+    """SQL: the areas of %(level)s with their CO2 for %(year)s, rounded metrics, the exact %(metric)s value
+    (`exact`, the one the breaks are computed from), its rounded `value` and its `class`. Sums in numeric, so
+    the exact value does not depend on the order the rows are added in.
+
+    The one classification behind the map (tiles), the ranking (/api/carbon), the legend's breaks and exports.
+    """
     metric_cases = sql.SQL(" ").join(
         sql.SQL("WHEN {} THEN {}").format(sql.Literal(k), sql.SQL(v)) for k, v in _METRIC_SQL.items())
     return sql.SQL("""
         WITH c AS (
-            SELECT area_code, sum(co2_mt) AS co2_mt, max(population) AS population, max(gdp_bn_cny) AS gdp_bn_cny
+            SELECT area_code, sum(co2_mt::numeric) AS co2_mt, max(population) AS population,
+                   max(gdp_bn_cny)::numeric AS gdp_bn_cny, bool_or(estimate) AS estimate
             FROM area_carbon WHERE year = %(year)s GROUP BY area_code),
         v AS (
-            SELECT a.geom, a.code::text AS code, a.name_zh, a.name_en, a.level, %(year)s::int AS year,
+            SELECT a.geom, a.code::text AS code, a.name_zh, a.name_en, a.level, %(year)s::int AS year, c.estimate,
                    round(c.co2_mt::numeric, 2)::float8 AS co2_mt,
                    round((c.co2_mt * 1e6 / nullif(c.population, 0))::numeric, 3)::float8 AS co2_per_capita_t,
                    round((c.co2_mt * 1e6 / nullif(c.gdp_bn_cny * 1e5, 0))::numeric, 4)::float8 AS co2_per_10k_cny,
-                   CASE %(metric)s {cases} END AS value
+                   (CASE %(metric)s {cases} END)::float8 AS exact
             FROM admin_areas a JOIN c ON c.area_code = a.code
-            WHERE a.level = %(level)s AND {in_envelope})
-        SELECT v.geom, v.code, v.name_zh, v.name_en, v.level, v.year, v.co2_mt, v.co2_per_capita_t,
-               v.co2_per_10k_cny, round(v.value::numeric, 4)::float8 AS value,
-               CASE WHEN v.value IS NOT NULL THEN 1 + (SELECT count(*) FROM unnest(%(breaks)s::float8[]) b
-                                                        WHERE v.value > b)::int END AS class
-        FROM v""").format(cases=metric_cases, in_envelope=fragments.in_envelope("a.geom"))
+            WHERE a.level = %(level)s AND {where})
+        SELECT v.*, round(v.exact::numeric, 4)::float8 AS value, {klass} AS class FROM v""").format(
+        cases=metric_cases, where=where, klass=sql.SQL(class_sql("v.exact")))
+
+
+def features(present: frozenset[str]) -> sql.Composable:
+    """Area polygons joined to their CO2 for %(year)s, classed by %(breaks)s."""
+    return sql.SQL("""
+        SELECT k.geom, k.code, k.name_zh, k.name_en, k.level, k.year, k.co2_mt, k.co2_per_capita_t,
+               k.co2_per_10k_cny, k.value, k.class
+        FROM ({classed}) AS k""").format(classed=classed(fragments.in_envelope("a.geom")))
 
 
 # Sequential yellow-orange-red ramp, class 1 (lowest) to 5 (highest).

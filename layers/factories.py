@@ -33,6 +33,9 @@ CLUSTER_PROPERTIES = {
     "id": "Facility id when the cluster holds a single facility",
 }
 
+# Facilities everyone may see: not made from one brand's private supplier-list rows alone (migration 0009).
+VISIBLE = "f.private_to_brand IS NULL"
+
 # With a date window the summary is recomputed from the records inside it.
 _WINDOW = sql.SQL("""JOIN LATERAL (
     SELECT count(*) AS violation_count, max(v.violation_date) AS latest_violation,
@@ -46,7 +49,7 @@ def features(present: frozenset[str]) -> sql.Composable:
     """Facilities in %(w)s..%(n)s with the filters present."""
     windowed = bool(present & {"since", "until"})
     src = "w" if windowed else "f"
-    where: list[sql.Composable] = [fragments.in_envelope("f.geom")]
+    where: list[sql.Composable] = [fragments.in_envelope("f.geom"), sql.SQL(VISIBLE)]
     if "industry" in present:
         where.append(sql.SQL("f.industry = ANY(%(industry)s)"))
     if "status" in present:
@@ -134,6 +137,9 @@ LAYER = Layer(
     legend=(("Open violation", "存在未整改违规", "factory-open"),
             ("Explained", "已作出说明", "factory-explained"),
             ("Rectified", "已整改", "factory-rectified"),
-            ("No record", "无违规记录", "factory-none")),
+            ("No record", "无违规记录", "factory-none"),
+            # Clusters (below z12) as the style draws them: blue, red when one of them has an open violation.
+            ("Cluster of facilities (number: how many)", "企业聚合（数字为企业数）", "#3d6a9e"),
+            ("Cluster with an open violation", "含未整改违规企业的聚合", STATUS_COLOURS["open"])),
 )
 

@@ -66,7 +66,7 @@ def style(ctx: StyleContext) -> list[dict[str, Any]]:
 def _legend() -> tuple[tuple[str, str, str], ...]:
     from standards import water
 
-    return tuple((f"Class {c}", f"{c}类", water.colour(c)) for c in water.CLASSES)
+    return tuple((f"Class {water.LABEL_EN.get(c, c)}", f"{c}类", water.colour(c)) for c in water.CLASSES)
 
 
 LAYER = Layer(

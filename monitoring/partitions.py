@@ -8,6 +8,7 @@ import psycopg
 from psycopg import sql
 
 PARTITIONED = ("air_readings", "water_readings")
+PARTITION_LOCK = 7_261_001  # advisory lock key: one transaction at a time creates partitions
 
 
 def _month(d: date) -> date:
@@ -16,6 +17,11 @@ def _month(d: date) -> date:
 
 def _next(d: date) -> date:
     return date(d.year + d.month // 12, d.month % 12 + 1, 1)
+
+
+def _exists(conn: psycopg.Connection, name: str) -> bool:
+    row = conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()
+    return bool(row and row[0] is not None)
 
 
 def ensure_month_partitions(conn: psycopg.Connection, table: str, first: datetime | date,
@@ -28,8 +34,10 @@ def ensure_month_partitions(conn: psycopg.Connection, table: str, first: datetim
     end = _month(last if isinstance(last, date) else last.date())
     while m <= end:
         name = f"{table}_{m:%Y_%m}"
-        exists = conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()
-        if not exists or exists[0] is None:
+        if not _exists(conn, name):
+            # Several pushes may meet a new month at once: the first creates it, the others wait and find it.
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (PARTITION_LOCK,))
+        if not _exists(conn, name):
             conn.execute(sql.SQL(
                 "CREATE TABLE {} PARTITION OF {} FOR VALUES FROM ({}) TO ({})").format(
                 sql.Identifier(name), sql.Identifier(table),

@@ -5,24 +5,34 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 import psycopg
 
 from db.staging import upsert
 from monitoring import series
+from monitoring.hourly import with_so2_24h
 from monitoring.series import LOCAL
 from standards import aqi
 
 BEIJING = timezone(timedelta(hours=8))  # days are calendar days in Asia/Shanghai (see monitoring.series.LOCAL)
-CUTOVER = date(2026, 3, 1)
-# Validity of the daily values (GB 3095-2012 table 4, as commonly applied; HJ 663 for the O3 8-hour maximum).
-MIN_HOURS = 20  # a 24-hour mean (and the O3 1-hour maximum) needs 20 hourly values
+CUTOVER = aqi.CUTOVER
+# Validity of the daily values: GB 3095-2012 table 4 (minimum data for statistics), HJ 663-2013 for the
+# O3 daily maximum 8-hour mean.
+MIN_HOURS = 20  # a 24-hour mean of SO2, NO2, CO, PM10, PM2.5 needs 20 hourly values (table 4, "24小时平均")
+# The O3 daily maximum 1-hour value has no minimum count: table 4 asks of 1-hour values only 45 minutes of
+# sampling in the hour (each stored reading is such a value) and sets the 20-hour rule for 24-hour means only,
+# and O3 has no 24-hour mean. So any valid hour of the day counts.
+MIN_O3_HOURS = 1
 MIN_O3_WINDOW_HOURS = 6  # an 8-hour O3 average needs 6 of its 8 hours
 MIN_O3_WINDOWS = 14  # the daily maximum 8-hour O3 needs 14 valid windows (of 17, ending 07:00..23:00)
 MEANS = ("pm25", "pm10", "so2", "no2", "co")
 HOURLY_COLUMNS = ["station_id", "observed_at", "aqi", "category", "primary_pollutants", "iaqi", "version"]
 
-# Aggregates of the station-days in rollup_days. The 8-hour O3 windows only run over hours of the same day
+# Aggregates of the station-days in rollup_days. Means are exact: each float4 reading is cast to numeric (its
+# shortest decimal, as written in the source) and averaged in numeric; a float4 mean could round up across a
+# breakpoint (CO 0.96 stored as 0.96000004 gives IAQI 25, not 24). air_daily keeps them in double precision.
+# The 8-hour O3 windows only run over hours of the same day
 # (windows ending 07:00..23:00 lie wholly inside it), and are evaluated at hours that have a reading row.
 # hourly_rows: the day's hours as the series API serves them (a year is read, not formatted, per request).
 AGG_COLUMNS = ["station_id", "day", "hours", "pm25", "pm10", "so2", "no2", "co", "o3_1h_max", "o3_8h_max",
@@ -39,13 +49,14 @@ WITH r AS (
     WHERE a.observed_at >= %(lo)s AND a.observed_at < %(hi)s AND a.station_id = ANY(%(stations)s)
       /*only_days*/
 ), w AS (
-    SELECT r.*, avg(o3) OVER win AS o3_8h, count(o3) OVER win AS o3_8h_n,
+    SELECT r.*, avg(o3::numeric) OVER win AS o3_8h, count(o3) OVER win AS o3_8h_n,
            extract(hour FROM observed_at {LOCAL}) AS hour
     FROM r
     WINDOW win AS (PARTITION BY station_id, day ORDER BY observed_at
                    RANGE BETWEEN interval '7 hours' PRECEDING AND CURRENT ROW)
 )
-SELECT w.station_id, w.day, count(*), avg(w.pm25), avg(w.pm10), avg(w.so2), avg(w.no2), avg(w.co), max(w.o3),
+SELECT w.station_id, w.day, count(*), avg(w.pm25::numeric), avg(w.pm10::numeric), avg(w.so2::numeric),
+       avg(w.no2::numeric), avg(w.co::numeric), max(w.o3)::numeric,
        max(w.o3_8h) FILTER (WHERE w.hour >= 7 AND w.o3_8h_n >= {MIN_O3_WINDOW_HOURS}),
        count(w.pm25), count(w.pm10), count(w.so2), count(w.no2), count(w.co), count(w.o3),
        count(*) FILTER (WHERE w.hour >= 7 AND w.o3_8h_n >= {MIN_O3_WINDOW_HOURS}),
@@ -53,9 +64,9 @@ SELECT w.station_id, w.day, count(*), avg(w.pm25), avg(w.pm10), avg(w.so2), avg(
 FROM w GROUP BY w.station_id, w.day"""
 STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS rollup_days (station_id bigint, day date) ON COMMIT DROP;
-CREATE TEMP TABLE IF NOT EXISTS rollup_agg (station_id bigint, day date, hours int, pm25 real, pm10 real,
-    so2 real, no2 real, co real, o3_1h_max real, o3_8h_max real, n_pm25 int, n_pm10 int, n_so2 int, n_no2 int,
-    n_co int, n_o3 int, n_o3_8h int, hourly_rows text) ON COMMIT DROP;
+CREATE TEMP TABLE IF NOT EXISTS rollup_agg (station_id bigint, day date, hours int, pm25 numeric,
+    pm10 numeric, so2 numeric, no2 numeric, co numeric, o3_1h_max numeric, o3_8h_max numeric, n_pm25 int,
+    n_pm10 int, n_so2 int, n_no2 int, n_co int, n_o3 int, n_o3_8h int, hourly_rows text) ON COMMIT DROP;
 CREATE TEMP TABLE IF NOT EXISTS rollup_aqi (station_id bigint, day date, aqi int, category int, iaqi jsonb,
     primary_pollutants text[], over_standard text[], version text) ON COMMIT DROP;
 TRUNCATE rollup_days, rollup_agg, rollup_aqi"""
@@ -74,10 +85,12 @@ def local_day(at: datetime) -> date:
 
 def hourly_rows(readings: Iterable[tuple[int, datetime, Mapping[str, float | None]]],
                 cutover: date = CUTOVER) -> list[tuple]:
-    """air_aqi_hourly rows (real-time AQI, HJ 633 version by date) of (station, hour, concentrations)."""
+    """air_aqi_hourly rows (real-time AQI, HJ 633 version by local date) of (station, hour, concentrations).
+
+    Concentrations may carry `so2_24h` (see monitoring.hourly.with_so2_24h)."""
     rows = []
     for sid, at, values in readings:
-        version = aqi.version_for(at.astimezone(BEIJING), cutover)
+        version = aqi.version_for(at, cutover)  # by the local (Asia/Shanghai) date of the instant
         res = aqi.hourly_aqi(values, version)
         rows.append((sid, at, res.aqi, res.category.level if res.category else None, list(res.primary),
                      json.dumps(res.iaqi), version))
@@ -88,18 +101,23 @@ def store_hourly_aqi(conn: psycopg.Connection,
                      readings: Iterable[tuple[int, datetime, Mapping[str, float | None]]],
                      cutover: date = CUTOVER) -> int:
     """Compute and store the hourly AQI of these readings (an existing one is kept); returns how many new."""
-    rows = hourly_rows(readings, cutover)
+    rows = hourly_rows(with_so2_24h(conn, readings), cutover)
     if not rows:
         return 0
     return upsert(conn, "air_aqi_hourly", HOURLY_COLUMNS, rows, conflict=["station_id", "observed_at"])
 
 
-def daily_result(row: Mapping[str, float | int | None], day: date, cutover: date = CUTOVER) -> aqi.AqiResult:
+def _valid(row: Mapping[str, Any], value: str, count: str, minimum: int) -> float | None:
+    """The aggregate (an exact numeric mean, as float) when enough values went into it, else None."""
+    v = row[value]
+    return float(v) if v is not None and row[count] >= minimum else None
+
+
+def daily_result(row: Mapping[str, Any], day: date, cutover: date = CUTOVER) -> aqi.AqiResult:
     """Daily AQI of one aggregate row, using only the values that meet the validity rules."""
-    values: dict[str, float | None] = {
-        p: row[p] if row[f"n_{p}"] >= MIN_HOURS else None for p in MEANS}  # type: ignore[operator]
-    values["o3_8h"] = row["o3_8h_max"] if row["n_o3_8h"] >= MIN_O3_WINDOWS else None  # type: ignore[operator]
-    values["o3_1h"] = row["o3_1h_max"] if row["n_o3"] >= MIN_HOURS else None  # type: ignore[operator]
+    values = {p: _valid(row, p, f"n_{p}", MIN_HOURS) for p in MEANS}
+    values["o3_8h"] = _valid(row, "o3_8h_max", "n_o3_8h", MIN_O3_WINDOWS)
+    values["o3_1h"] = _valid(row, "o3_1h_max", "n_o3", MIN_O3_HOURS)
     return aqi.daily_aqi(values, aqi.version_for(day, cutover))
 
 

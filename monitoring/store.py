@@ -60,11 +60,11 @@ class Ingest:
     _pending: dict[tuple[int, datetime], AirReading] = field(default_factory=dict)
     _stations: dict[str, tuple[int, str]] = field(default_factory=dict)
     _locked: set[int] = field(default_factory=set)
+    _registered: bool = False
 
     def __post_init__(self) -> None:
         self._stations = {code: (sid, kind) for sid, code, kind in
                           self.conn.execute("SELECT id, code, kind FROM stations")}
-        register_dataset(self.conn, self.dataset)
 
     def _note(self, outcome: Outcome, always: bool = False) -> None:
         self.counts[outcome.status] += 1
@@ -118,6 +118,11 @@ class Ingest:
         times = [at for (_, at), _ in batch]
         first, last = min(times), max(times)
         ensure_month_partitions(self.conn, "air_readings", first.astimezone(UTC), last.astimezone(UTC))
+        if not self._registered:
+            # After any new partition: creating one locks `datasets` (its foreign key), so a transaction that
+            # held a datasets row while another created a partition would deadlock with it.
+            register_dataset(self.conn, self.dataset)
+            self._registered = True
         cols = {"ref": [r.ref for _, r in batch], "sid": [k[0] for k, _ in batch], "at": times}
         cols |= {p: [r.values[p] for _, r in batch] for p in POLLUTANTS}
         bounds = {"dataset": self.dataset.id, "first": first, "last": last}

@@ -32,6 +32,7 @@ class When:
 
     at: datetime | None = None
     day: date | None = None
+    cutover: date = aqi.CUTOVER  # first local date of HJ 633-2026 (the service's BLUEMAP_AQI_CUTOVER)
 
     @property
     def key(self) -> str:
@@ -45,12 +46,17 @@ class When:
 
     @property
     def version(self) -> str:
-        """The AQI standard in force at that time."""
-        return aqi.version_for(self.at.astimezone(BEIJING) if self.at else self.day)  # type: ignore[arg-type]
+        """The AQI standard in force at that time, by its local (Asia/Shanghai) date."""
+        return aqi.version_for(self.at or self.day, self.cutover)  # type: ignore[arg-type]
 
 
-def parse_when(time_text: str | None, date_text: str | None, conn) -> When:
-    """?time=ISO hour, or ?date=YYYY-MM-DD, or (neither) the latest hour with readings."""
+def parse_when(time_text: str | None, date_text: str | None, conn, cutover: date = aqi.CUTOVER) -> When:
+    """?time=ISO hour, or ?date=YYYY-MM-DD, or (neither) the latest hour with readings; `cutover` as configured."""
+    when = _parse_when(time_text, date_text, conn)
+    return When(when.at, when.day, cutover)
+
+
+def _parse_when(time_text: str | None, date_text: str | None, conn) -> When:
     if time_text and date_text:
         raise SurfaceError("give time or date, not both")
     if date_text:

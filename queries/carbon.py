@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import psycopg
+from psycopg import sql
 
 from core.errors import Invalid
-from layers.carbon import METRICS, prepare
+from layers.carbon import METRICS, classed, prepare
 from queries import rows
 
-AREAS = """
-WITH c AS (
-    SELECT area_code, sum(co2_mt) AS co2_mt, max(population) AS population, max(gdp_bn_cny) AS gdp_bn_cny,
-           bool_or(estimate) AS estimate
-    FROM area_carbon WHERE year = %(year)s GROUP BY area_code)
-SELECT a.code::text AS code, a.name_zh, a.name_en, round(c.co2_mt::numeric, 2)::float8 AS co2_mt,
-       round((c.co2_mt * 1e6 / nullif(c.population, 0))::numeric, 3)::float8 AS co2_per_capita_t,
-       round((c.co2_mt * 1e6 / nullif(c.gdp_bn_cny * 1e5, 0))::numeric, 4)::float8 AS co2_per_10k_cny, c.estimate
-FROM admin_areas a JOIN c ON c.area_code = a.code
-WHERE a.level = %(level)s"""
+# The carbon layer's own classification (layers.carbon.classed): ranked by the exact value it classes.
+AREAS = sql.SQL("""
+SELECT k.code, k.name_zh, k.name_en, k.co2_mt, k.co2_per_capita_t, k.co2_per_10k_cny, k.estimate, k.class
+FROM ({}) AS k ORDER BY k.exact DESC NULLS LAST, k.code""").format(classed(sql.SQL("true")))
 
 TREND = """
 WITH c AS (
@@ -43,12 +38,8 @@ def areas(conn: psycopg.Connection, filters: dict[str, object]) -> dict:
         raise Invalid(f"no carbon data for {params['year']}; years: {', '.join(map(str, known))}")
     areas = rows.dicts(conn, AREAS, params)
     metric, bins = str(params["metric"]), list(params["breaks"])  # type: ignore[call-overload]
-    for row in areas:
-        v = row[metric]
-        row["value"] = v
-        row["class"] = None if v is None else min(len(bins), 1 + sum(v > b for b in bins)) or 1
-    areas.sort(key=lambda r: (r["value"] is None, -(r["value"] or 0)))
     for i, row in enumerate(areas, 1):
+        row["value"] = row[metric]  # as shown (rounded); the class is that of the exact value
         row["rank"] = i if row["value"] is not None else None
     return {"year": params["year"], "years": known, "level": params["level"], "metric": metric,
             "metric_label": METRICS[metric], "scheme": str(filters.get("scheme", "quantiles")), "breaks": bins,

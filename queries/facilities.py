@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import psycopg
@@ -15,7 +16,7 @@ MAX_ID = 2**63 - 1  # bigint
 FACILITY = f"""
 SELECT f.id, f.dataset_id, f.ext_id, f.name_zh, f.name_en, f.industry, f.address, f.area_code,
        ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat, f.key_monitored, f.source_crs, f.attrs, f.violation_count,
-       f.latest_violation, f.worst_status, f.updated_at,
+       f.latest_violation, f.worst_status, f.updated_at, f.private_to_brand,
        json_build_object('facility', f.synthetic, 'name_zh', {fragments.attr_flag("name_zh_synthetic")},
                          'uscc', {fragments.USCC_SYNTHETIC},
                          'key_monitored', {fragments.attr_flag("key_monitored_synthetic")},
@@ -93,14 +94,21 @@ def _records(conn: psycopg.Connection, query: str, params: tuple) -> list[dict]:
     return [{k: _plain(v) for k, v in r.items()} for r in rows.dicts(conn, query, params)]
 
 
-def load(conn: psycopg.Connection, facility_id: int) -> dict | None:
-    """A facility with its company, violations (newest first, with history), PRTR, public brands, data set."""
+def load(conn: psycopg.Connection, facility_id: int,
+         may_see: Callable[[int], bool] = lambda brand_id: False) -> dict | None:
+    """A facility with its company, violations (newest first, with history), PRTR, public brands, data set.
+
+    None when there is no such facility, and for one made from a brand's private supplier-list rows alone
+    unless `may_see(that brand's id)` (the brand's own users and admins)."""
     if facility_id > MAX_ID:
         return None
     found = _records(conn, FACILITY, (facility_id,))
     if not found:
         return None
     body = found[0]
+    hidden_to = body.pop("private_to_brand")
+    if hidden_to is not None and not may_see(hidden_to):
+        return None
     flags, company = body["synthetic_flags"], body["company"]
     if company is not None:
         flags["company"] = company["synthetic"]

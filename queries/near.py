@@ -8,6 +8,7 @@ import psycopg
 
 from core.errors import Invalid
 from geo import datum
+from layers.factories import VISIBLE
 from queries import rows
 from queries.search import SYNTHETIC
 
@@ -24,7 +25,7 @@ SELECT f.id, f.name_zh, f.name_en, f.industry, ST_Distance(f.geom::geography, p.
        ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat, count(*) OVER () AS total
 FROM facilities f CROSS JOIN p
 LEFT JOIN companies c ON c.id = f.company_id
-WHERE f.geom && ST_Expand(p.g, %(dx)s, %(dy)s)
+WHERE f.geom && ST_Expand(p.g, %(dx)s, %(dy)s) AND {VISIBLE}
   AND ST_DWithin(f.geom::geography, p.g::geography, %(radius)s)
 ORDER BY distance_m, f.id
 LIMIT %(limit)s"""

@@ -11,6 +11,7 @@ import psycopg
 
 from core.errors import Invalid
 from layers import fragments
+from layers.factories import VISIBLE
 from queries import rows
 from standards import uscc
 
@@ -48,18 +49,19 @@ GRAM_STATS_TTL = 600.0  # seconds between reads of the gram statistics (pg_stats
 # - contains, English name (queries without CJK characters; lower-cased): the trigram index when q has a
 #   run of 3 letters or digits, else the name must start with q (pg_trgm has no index answer for shorter).
 # Each rank's LIMIT applies before the join that fetches the output columns (20 rows, not 3 x CAP).
+# Facilities made from a brand's private supplier-list rows alone are never found (layers.factories.VISIBLE).
 _BY_NAME = """
 WITH equal AS MATERIALIZED (
     SELECT f.id, f.violation_count, 0 AS tier FROM facilities f
-    WHERE f.name_zh = %(q)s{en_equal}
+    WHERE (f.name_zh = %(q)s{en_equal}) AND {visible}
     LIMIT %(cap)s
 ), prefix AS MATERIALIZED (
     SELECT f.id, f.violation_count, 1 AS tier FROM facilities f
-    WHERE f.name_zh LIKE %(esc)s || '%%'{en_prefix}
+    WHERE (f.name_zh LIKE %(esc)s || '%%'{en_prefix}) AND {visible}
     LIMIT %(cap)s
 ), contains AS MATERIALIZED (
     SELECT f.id, f.violation_count, 2 AS tier FROM facilities f
-    WHERE {contains}{order}
+    WHERE ({contains}) AND {visible}{order}
     LIMIT %(cap)s
 ), hits AS (
     SELECT * FROM (
@@ -89,7 +91,7 @@ def by_name(english: bool, trigram: bool, scan: bool) -> str:
     en_contains = (EN_CONTAINS if trigram else EN_PREFIX) if english else ""
     return _BY_NAME.format(en_equal=EN_EQUAL if english else "", en_prefix=EN_PREFIX if english else "",
                            contains=(ZH_SCANNED if scan else ZH_INDEXED) + en_contains,
-                           order="\n    ORDER BY f.id" if scan else "")
+                           order="\n    ORDER BY f.id" if scan else "", visible=VISIBLE)
 
 
 # Identifier matches are all exact: ranked by violation count.
@@ -97,13 +99,13 @@ _BY_ID = """
 WITH hits AS (
     SELECT f.id, 0 AS tier
     FROM {source} JOIN facilities f ON f.company_id = c.id
-    WHERE {where}
+    WHERE {where} AND {visible}
     ORDER BY f.violation_count DESC, f.id
     LIMIT %(limit)s
 )""" + RESULT
-BY_USCC = _BY_ID.format(source="companies c", where="c.uscc = %(code)s::bpchar")
+BY_USCC = _BY_ID.format(source="companies c", where="c.uscc = %(code)s::bpchar", visible=VISIBLE)
 BY_ALT_ID = _BY_ID.format(source="company_alt_ids a JOIN companies c ON c.id = a.company_id",
-                          where="a.kind = %(kind)s AND a.value = ANY(%(codes)s)")
+                          where="a.kind = %(kind)s AND a.value = ANY(%(codes)s)", visible=VISIBLE)
 
 # Latency over throughput: no JIT compilation (tens of ms) and no parallel workers for name searches; random
 # reads cost little more than sequential ones (the search indexes and the table are read from memory); a

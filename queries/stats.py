@@ -14,20 +14,28 @@ COUNTED = {
     "supplier_edges": True, "area_carbon": False, "area_population": False, "stations": True,
     "air_readings": False, "water_readings": False, "prtr_disclosures": True,
 }
+# What a viewer who may not see private supply-chain links counts of those tables.
+PUBLIC_ONLY = {
+    "brand_facility_links": "t.is_public",
+    "supplier_edges": """EXISTS (SELECT 1 FROM brand_facility_links l WHERE l.list_id = t.list_id
+                                 AND l.facility_id = t.supplier_facility_id AND l.is_public)""",
+}
 BY_DATASET = sql.SQL("""
 SELECT t.dataset_id, count(*) AS n, count(*) FILTER (WHERE {synthetic}) AS synthetic
-FROM {table} t JOIN datasets d ON d.id = t.dataset_id GROUP BY 1 ORDER BY 1""")
+FROM {table} t JOIN datasets d ON d.id = t.dataset_id WHERE {visible} GROUP BY 1 ORDER BY 1""")
 DATASETS = "SELECT id, title, licence, attribution, synthetic FROM datasets ORDER BY id"
 LOADED = """
 SELECT d.id, d.loaded_at, (SELECT count(*) FROM facilities f WHERE f.dataset_id = d.id) AS facilities
 FROM datasets d"""
 
 
-def stats(conn: psycopg.Connection) -> dict:
-    """Row counts per table and per source data set, synthetic rows counted apart."""
+def stats(conn: psycopg.Connection, private: bool = False) -> dict:
+    """Row counts per table and per source data set, synthetic rows counted apart; private supply-chain links
+    are counted only when `private` (administrators)."""
     tables = {}
     for table, flagged in COUNTED.items():
-        query = BY_DATASET.format(table=sql.Identifier(table),
+        visible = "true" if private else PUBLIC_ONLY.get(table, "true")
+        query = BY_DATASET.format(table=sql.Identifier(table), visible=sql.SQL(visible),
                                   synthetic=sql.SQL("t.synthetic" if flagged else "d.synthetic"))
         counts = rows.dicts(conn, query)
         tables[table] = {

@@ -20,6 +20,9 @@ ldconfig -p 2>/dev/null | grep 'libcairo\.so\.2' >/dev/null || pkgs+=(libcairo2)
 if [ "$want" = test ] || [ "$want" = bench ]; then
   command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
   command -v ogr2ogr >/dev/null 2>&1 || pkgs+=(gdal-bin)
+  # GeoPackage exports are checked with GDAL's validate_gpkg.py, run by /usr/bin/python3 with these bindings
+  # (gdal-bin pulls them in on Debian today; asked for by name so the tests never depend on that).
+  /usr/bin/python3 -c 'import osgeo_utils.samples.validate_gpkg' >/dev/null 2>&1 || pkgs+=(python3-gdal)
 fi
 if [ "$want" = bench ]; then
   command -v wrk >/dev/null 2>&1 || pkgs+=(wrk)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 
 VERSIONS = ("hj633_2012", "hj633_2026")
 IAQI_NODES = (0, 50, 100, 150, 200, 300, 400, 500)
@@ -30,6 +30,9 @@ _2026 = {("pm10", "24h"): (0, 50, 120, 250, 350, 420, 500, 600),
 BREAKPOINTS: dict[str, dict[tuple[str, str], tuple[float | None, ...]]] = {
     "hj633_2012": dict(_BASE), "hj633_2026": {**_BASE, **_2026}}
 
+# Observation dates are calendar dates in China (Asia/Shanghai: UTC+8, no daylight saving since 1991).
+CHINA = timezone(timedelta(hours=8))
+CUTOVER = date(2026, 3, 1)  # HJ 633-2026 applies to observations on and after this local date
 _SCALE = {"hj633_2012": "China AQI (HJ 633-2012)", "hj633_2026": "China AQI (HJ 633-2026)"}
 
 
@@ -67,9 +70,16 @@ class AqiResult:
     scale_name: str
 
 
-def version_for(when: date | datetime, cutover: date = date(2026, 3, 1)) -> str:
-    """The HJ 633 version in force on the observation date."""
-    d = when.date() if isinstance(when, datetime) else when
+def local_date(when: date | datetime) -> date:
+    """The calendar date in China of an observation (an aware instant is converted; a naive one is local)."""
+    if isinstance(when, datetime):
+        return (when.astimezone(CHINA) if when.tzinfo is not None else when).date()
+    return when
+
+
+def version_for(when: date | datetime, cutover: date = CUTOVER) -> str:
+    """The HJ 633 version in force on the observation's local (Asia/Shanghai) date."""
+    d = local_date(when)
     return "hj633_2026" if d >= cutover else "hj633_2012"
 
 
@@ -113,21 +123,25 @@ def iaqi(pollutant: str, avg: str, concentration: float | None, version: str) ->
     return 500.0
 
 
-def _combine(sub: Mapping[str, float | None], complete: bool, version: str) -> AqiResult:
+def _combine(sub: Mapping[str, float | None], complete: bool, version: str, known: bool = True) -> AqiResult:
+    """The AQI of the sub-indices; `known=False` when a measured pollutant's sub-index cannot be determined."""
     rounded = {p: _round(v) for p, v in sub.items() if v is not None}
     if not rounded:
         return AqiResult(None, {}, (), (), None, version, scale_name(version))
     top = max(rounded.values())
     primary = tuple(p for p in POLLUTANTS if rounded.get(p) == top) if top > 50 else ()
     over = tuple(p for p in POLLUTANTS if rounded.get(p, 0) > 100)
-    # 2026 §5.3.1: with a pollutant missing, an AQI of 100 or less is not published (NA).
-    aqi = top if complete or top > 100 else None
+    # 2026 §5.3.1: with a pollutant missing, an AQI of 100 or less is not published (NA). HJ 633-2012 has no
+    # such rule: its AQI is the largest sub-index of the pollutants present.
+    aqi = top if known and (complete or top > 100 or version == "hj633_2012") else None
     return AqiResult(aqi, rounded, primary if aqi is not None else (), over, category_for(aqi), version,
                      scale_name(version))
 
 
 def hourly_aqi(readings: Mapping[str, float | None], version: str) -> AqiResult:
-    """Real-time AQI from 1-hour concentrations (PM assessed against the 24-hour breakpoints)."""
+    """Real-time AQI from 1-hour concentrations (PM assessed against the 24-hour breakpoints).
+
+    `so2_24h`, the 24-hour moving mean of SO2 ending at the hour, is needed (2012) when SO2 exceeds 800."""
     sub: dict[str, float | None] = {
         "so2": iaqi("so2", "1h", readings.get("so2"), version),
         "no2": iaqi("no2", "1h", readings.get("no2"), version),
@@ -136,11 +150,15 @@ def hourly_aqi(readings: Mapping[str, float | None], version: str) -> AqiResult:
         "pm10": iaqi("pm10", "24h", readings.get("pm10"), version),
         "pm25": iaqi("pm25", "24h", readings.get("pm25"), version),
     }
+    known = True
     if sub["so2"] is None and readings.get("so2") is not None:
-        # 2012: SO2 1h above 800 has no 1h IAQI; the 24h average is used when the caller gives one.
+        # HJ 633-2012 table 1 note: a 1-hour SO2 above 800 µg/m3 gets no 1-hour IAQI; the SO2 IAQI is the one
+        # of the 24-hour mean (`so2_24h`, the moving mean ending at this hour). Without a valid 24-hour mean
+        # the SO2 IAQI, and so the AQI, cannot be determined: it is not published (never published without SO2).
         sub["so2"] = iaqi("so2", "24h", readings.get("so2_24h"), version)
+        known = sub["so2"] is not None
     complete = all(readings.get(p) is not None for p in POLLUTANTS)
-    return _combine(sub, complete, version)
+    return _combine(sub, complete, version, known)
 
 
 def daily_aqi(readings: Mapping[str, float | None], version: str) -> AqiResult:

@@ -19,6 +19,8 @@ from datetime import date
 
 import psycopg
 
+from core.spreadsheet import safe_cell
+
 STATUSES = ("open", "explained", "rectified", "none")
 TIERS = ("raw_materials", "processing", "manufacturing_assembly", "direct_supplier", "waste_treatment",
          "packaging", "retail_distribution")
@@ -160,12 +162,14 @@ REPORT_COLUMNS = ("facility_id", "name_zh", "name_en", "address", "tier", "publi
 
 
 def report_rows(rows: list[dict], base_url: str) -> list[list]:
-    """Rows of the supplier report (CSV/XLSX), with a link to each facility page."""
+    """Rows of the supplier report (CSV/XLSX), with a link to each facility page; text that a spreadsheet
+    would run as a formula is quoted (core.spreadsheet)."""
     base = base_url.rstrip("/")
-    return [[r["id"], r["name_zh"] or "", r["name_en"] or "", r["address"] or "", r["tier"],
-             "yes" if r["public"] else "no", r["status"], r["open"], r["explained"], r["rectified"],
-             r["violation_count"], r["latest_violation"] or "", r["buyer_id"] or "", round(r["lon"], 6),
-             round(r["lat"], 6), "yes" if r["synthetic"] else "no", f"{base}/facilities/{r['id']}"]
+    return [[safe_cell(v) for v in (
+        r["id"], r["name_zh"] or "", r["name_en"] or "", r["address"] or "", r["tier"],
+        "yes" if r["public"] else "no", r["status"], r["open"], r["explained"], r["rectified"],
+        r["violation_count"], r["latest_violation"] or "", r["buyer_id"] or "", round(r["lon"], 6),
+        round(r["lat"], 6), "yes" if r["synthetic"] else "no", f"{base}/facilities/{r['id']}")]
             for r in rows]
 
 
@@ -192,10 +196,15 @@ def report_xlsx(rows: list[dict], base_url: str, meta: list[str]) -> bytes:
         cell.font = Font(bold=True)
     for r in report_rows(rows, base_url):
         ws.append(r)
+    for line in ws.iter_rows(min_row=2):
+        for cell in line:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, never a formula
     ws.freeze_panes = "A2"
     about = wb.create_sheet("about")
     for m in meta:
-        about.append([m])
+        about.append([safe_cell(m)])
+        about.cell(about.max_row, 1).data_type = "s"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

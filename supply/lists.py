@@ -8,6 +8,8 @@ The model follows Open Supply Hub's list -> row -> match -> facility, plus suppl
   parent row; public flag. Bad rows are rejected with their column and reason. Like `bluemap load-file`, a
   file with a bad row imports nothing unless `skip_invalid` is asked for; the refused version is still kept
   with its row-level report.
+- Duplicates (`supply.duplicates`): a row repeating an earlier one (same USCC, or same name within 100 m) is
+  reported as a duplicate of that first row and left out; it does not refuse the list.
 - Match (`supply.matching`): by USCC, else by name similarity and distance; a sure match links the row, an
   uncertain one waits for review, none makes a new facility from the row (rows without coordinates cannot
   be made into one, and are rejected).
@@ -23,12 +25,14 @@ from dataclasses import dataclass
 import psycopg
 
 from geo.datum import DATUMS
+from supply.duplicates import mark_duplicates
 from supply.intake import COLUMNS, MAX_BYTES, read_rows
 from supply.matching import AUTO_LINK, REVIEW, match_all
 from supply.review import decide, list_rows, review_queue, versions
 from supply.rows import TIERS, ListError, Row, check_references, note_orphans, row_dict
 from supply.storage import accept, new_facility, store_version, summarise
 
+NOT_IMPORTED = "not imported:"
 __all__ = ["AUTO_LINK", "COLUMNS", "MAX_BYTES", "REVIEW", "TIERS", "ListError", "Upload", "decide", "list_rows",
            "review_queue", "upload", "versions"]
 
@@ -45,10 +49,11 @@ class Upload:
     rows: list[Row]
 
     def as_dict(self) -> dict:
-        """The upload's outcome as JSON-ready data."""
+        """The upload's outcome as JSON-ready data (a refused list's rows that refused it first)."""
+        first = set(self.summary.get("refused_by", ()))
+        rows = sorted(self.rows, key=lambda r: (r.line not in first, r.line))
         return {"list_id": self.list_id, "version": self.version, "status": self.status,
-                "committed": self.committed, "summary": self.summary,
-                "rows": [row_dict(r) for r in self.rows]}
+                "committed": self.committed, "summary": self.summary, "rows": [row_dict(r) for r in rows]}
 
 
 def upload(conn: psycopg.Connection, brand_id: int, data: bytes, filename: str, *, user_id: int | None = None,
@@ -60,10 +65,11 @@ def upload(conn: psycopg.Connection, brand_id: int, data: bytes, filename: str, 
         raise ListError(f"crs must be one of {', '.join(DATUMS)}")
     rows, how = read_rows(data, default_crs, default_public)
     check_references(rows)
+    mark_duplicates(rows)
     conn.execute("SELECT id FROM brands WHERE id = %s FOR UPDATE", (brand_id,))
-    match_all(conn, rows)
-    refused = _settle(conn, rows, skip_invalid)
-    summary = summarise(rows, how)
+    match_all(conn, rows, brand_id)
+    refused = _settle(conn, rows, brand_id, skip_invalid)
+    summary = summarise(rows, how, refused)
     list_name = (name or "").strip()[:200] or filename[:200] or "supplier list"
     list_id, version = store_version(conn, brand_id, rows, name=list_name, file_name=filename[:200],
                                      user_id=user_id, summary=summary, refused=refused)
@@ -74,20 +80,20 @@ def upload(conn: psycopg.Connection, brand_id: int, data: bytes, filename: str, 
     return Upload(list_id, version, status, not refused, summary, rows)
 
 
-def _settle(conn: psycopg.Connection, rows: list[Row], skip_invalid: bool) -> bool:
+def _settle(conn: psycopg.Connection, rows: list[Row], brand_id: int, skip_invalid: bool) -> bool:
     """Refuse the whole list when a row is bad (unless skip_invalid), else make the new facilities; True
     when refused."""
     bad = sum(r.bad for r in rows)
     if bad and not skip_invalid:
         for r in rows:
-            if not r.bad:
+            if not r.bad and r.duplicate_of is None:
                 r.outcome, r.facility_id, r.decision, r.match_facility_id = "rejected", None, None, None
                 r.confidence, r.candidates = None, []
-                r.reason = (f"not imported: {bad} row(s) of this file were rejected; fix them, or upload "
+                r.reason = (f"{NOT_IMPORTED} {bad} row(s) of this file were rejected; fix them, or upload "
                             "again importing only the valid rows")
         return True
     for r in rows:
         if r.outcome == "new_facility":
-            r.facility_id = new_facility(conn, r)
+            r.facility_id = new_facility(conn, r, brand_id)
     note_orphans(rows)
     return False

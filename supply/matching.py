@@ -4,6 +4,8 @@ A valid USCC on file gives that company's facility (confidence 1). Otherwise can
 similarity (pg_trgm on the Chinese and English names, legal-form words removed) and distance (PostGIS);
 confidence = 0.65 x similarity + 0.35 x closeness; without coordinates, 0.85 x similarity. At or above
 AUTO_LINK the row links itself, from REVIEW it waits for the brand's review, below it makes a new facility.
+A row whose USCC differs from a real one on file gets half the confidence (a synthetic one on file, flagged
+so, does not count against the candidate).
 """
 
 from __future__ import annotations
@@ -50,38 +52,47 @@ def confidence(similarity: float, distance_m: float | None) -> float:
 
 
 _POINT = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
+# A USCC on file flagged synthetic (the demo company of a real facility) says nothing about the row's company.
 _CANDIDATE_COLS = f"""f.id, f.name_zh, f.name_en, f.address, c.uscc,
+    coalesce(c.synthetic, false) OR coalesce((f.attrs->>'uscc_synthetic')::boolean, false) AS uscc_synthetic,
     greatest(coalesce(similarity({norm_sql('f.name_zh')}, %(qn)s), 0),
              coalesce(similarity({norm_sql('f.name_en')}, %(qn)s), 0)) AS sim,
     CASE WHEN %(lon)s::float8 IS NULL THEN NULL
          ELSE ST_Distance(f.geom::geography, {_POINT}::geography) END AS dist"""
+# Facilities another brand made from its private rows are no candidates (nor shown as such).
+_MINE = "coalesce(private_to_brand, %(brand)s) = %(brand)s"
 BY_USCC = f"""SELECT {_CANDIDATE_COLS} FROM companies c JOIN facilities f ON f.company_id = c.id
-    WHERE c.uscc = %(uscc)s::bpchar ORDER BY dist NULLS LAST, f.id LIMIT 5"""
+    WHERE c.uscc = %(uscc)s::bpchar AND {_MINE.replace('private_to_brand', 'f.private_to_brand')}
+    ORDER BY dist NULLS LAST, f.id LIMIT 5"""
 BY_NAME = f"""SELECT {_CANDIDATE_COLS} FROM (
-        (SELECT id FROM facilities WHERE name_zh %% %(q)s ORDER BY similarity(name_zh, %(q)s) DESC LIMIT 20)
+        (SELECT id FROM facilities WHERE name_zh %% %(q)s AND {_MINE}
+         ORDER BY similarity(name_zh, %(q)s) DESC LIMIT 20)
         UNION
-        (SELECT id FROM facilities WHERE lower(name_en) %% lower(%(q)s)
+        (SELECT id FROM facilities WHERE lower(name_en) %% lower(%(q)s) AND {_MINE}
          ORDER BY similarity(lower(name_en), lower(%(q)s)) DESC LIMIT 20)
     ) h JOIN facilities f ON f.id = h.id LEFT JOIN companies c ON c.id = f.company_id"""
 NEARBY = f"""SELECT {_CANDIDATE_COLS} FROM (
-        SELECT id FROM facilities WHERE ST_DWithin(geom::geography, {_POINT}::geography, {NEARBY_M})
+        SELECT id FROM facilities WHERE ST_DWithin(geom::geography, {_POINT}::geography, {NEARBY_M}) AND {_MINE}
         ORDER BY geom <-> {_POINT} LIMIT 10
     ) h JOIN facilities f ON f.id = h.id LEFT JOIN companies c ON c.id = f.company_id"""
 
 
 def _candidate(rec, row_uscc: str | None) -> dict:
-    fid, zh, en, address, code, sim, dist = rec
+    """A candidate facility with its confidence: halved when a real USCC on file names another company."""
+    fid, zh, en, address, code, code_synthetic, sim, dist = rec
     conf = confidence(float(sim), None if dist is None else float(dist))
-    if row_uscc and code and code.strip() != row_uscc:
+    if row_uscc and code and code.strip() != row_uscc and not code_synthetic:
         conf = round(conf * 0.5, 3)  # the registry says it is another company
     return {"facility_id": fid, "name_zh": zh, "name_en": en, "address": address,
-            "uscc": code and code.strip(), "similarity": round(float(sim), 3),
+            "uscc": code and code.strip(), "uscc_synthetic": bool(code_synthetic),
+            "similarity": round(float(sim), 3),
             "distance_m": None if dist is None else round(float(dist)), "confidence": conf}
 
 
-def match(conn: psycopg.Connection, r: Row) -> None:
+def match(conn: psycopg.Connection, r: Row, brand_id: int) -> None:
     """Set the row's outcome (linked, review or new_facility, or rejected), match and candidates."""
-    params = {"q": r.name, "qn": normalise_name(r.name or ""), "lon": r.lon, "lat": r.lat, "uscc": r.uscc}
+    params = {"q": r.name, "qn": normalise_name(r.name or ""), "lon": r.lon, "lat": r.lat, "uscc": r.uscc,
+              "brand": brand_id}
     if r.uscc:
         found = conn.execute(BY_USCC, params).fetchall()
         if found:
@@ -122,9 +133,9 @@ def _why(c: dict) -> str:
     return f"name similarity {c['similarity']:.2f}{where}; confidence {c['confidence']:.2f}"
 
 
-def match_all(conn: psycopg.Connection, rows: list[Row]) -> None:
-    """Match every row that passed its checks."""
+def match_all(conn: psycopg.Connection, rows: list[Row], brand_id: int) -> None:
+    """Match every row that passed its checks (to facilities everyone sees, and the brand's own)."""
     conn.execute("SELECT set_limit(0.3)")
     for r in rows:
-        if not r.bad:
-            match(conn, r)
+        if not r.bad and r.duplicate_of is None:
+            match(conn, r, brand_id)

@@ -19,18 +19,18 @@ def decide(conn: psycopg.Connection, brand_id: int, row_id: int, action: str, us
     if action not in ACTIONS:
         raise ListError(f"action must be one of {', '.join(ACTIONS)}")
     row = conn.execute("""SELECT r.id, r.list_id, r.outcome, r.match_facility_id, r.name, r.address,
-                                 r.uscc, r.lon, r.lat, r.crs, l.status
+                                 r.uscc, r.lon, r.lat, r.crs, l.status, r.is_public
                           FROM supplier_list_rows r JOIN supplier_lists l ON l.id = r.list_id
                           WHERE r.id = %s AND l.brand_id = %s FOR UPDATE OF r""",
                        (row_id, brand_id)).fetchone()
     if row is None:
         raise ListError(f"no row {row_id} in this brand's lists")
-    _, list_id, outcome, proposed, name, address, code, lon, lat, crs, status = row
+    _, list_id, outcome, proposed, name, address, code, lon, lat, crs, status, public = row
     if outcome != "review" or status != "pending":
         raise ListError("this row does not wait for review (decided already, or its list version was "
                         "replaced)")
-    place = Row(0, "", {}, name=name, address=address, uscc=code, lon=lon, lat=lat, crs=crs)
-    new = _decision(conn, action, proposed, facility_id, place)
+    place = Row(0, "", {}, name=name, address=address, uscc=code, lon=lon, lat=lat, crs=crs, public=public)
+    new = _decision(conn, brand_id, action, proposed, facility_id, place)
     conn.execute("""UPDATE supplier_list_rows SET outcome = %s, facility_id = %s, decision = %s, reason = %s,
                            decided_by = %s, decided_at = now() WHERE id = %s""", (*new, user_id, row_id))
     summary = refresh_summary(conn, list_id)
@@ -41,21 +41,23 @@ def decide(conn: psycopg.Connection, brand_id: int, row_id: int, action: str, us
             "list_accepted": accepted, "summary": summary}
 
 
-def _decision(conn: psycopg.Connection, action: str, proposed: int | None, facility_id: int | None,
-              row: Row) -> tuple[str, int | None, str, str]:
+def _decision(conn: psycopg.Connection, brand_id: int, action: str, proposed: int | None,
+              facility_id: int | None, row: Row) -> tuple[str, int | None, str, str]:
     """(outcome, facility id, decision, reason) of a review action on a row."""
     if action == "accept":
         return ("linked", proposed, "accepted", "accepted by reviewer")
     if action == "choose":
-        if facility_id is None or not conn.execute("SELECT 1 FROM facilities WHERE id = %s",
-                                                   (facility_id,)).fetchone():
+        if facility_id is None or not 0 < facility_id < 2**63 or not conn.execute(
+                "SELECT 1 FROM facilities WHERE id = %s AND coalesce(private_to_brand, %s) = %s",
+                (facility_id, brand_id, brand_id)).fetchone():  # (another brand's own facilities are not)
             raise ListError(f"no facility with id {facility_id}")
         return ("linked", facility_id, "chosen", f"facility {facility_id} chosen by reviewer")
     if action == "new":
         if row.lon is None:
             raise ListError("the row has no coordinates, so no facility can be made from it: choose one or "
                             "drop it")
-        return ("new_facility", new_facility(conn, row), "new_facility", "no match: new facility made by reviewer")
+        return ("new_facility", new_facility(conn, row, brand_id), "new_facility",
+                "no match: new facility made by reviewer")
     return ("rejected", None, "rejected", "left out by reviewer")
 
 
@@ -75,7 +77,8 @@ def versions(conn: psycopg.Connection, brand_id: int, list_id: int | None = None
 
 def list_rows(conn: psycopg.Connection, brand_id: int, list_id: int,
               outcome: str | None = None) -> list[dict]:
-    """The rows of one of the brand's list versions with what happened to each (empty for another brand's)."""
+    """The rows of one of the brand's list versions with what happened to each (empty for another brand's), in
+    line order; a refused version's rows that refused it come first."""
     where = "AND r.outcome = %(o)s" if outcome else ""
     rows = conn.execute(f"""
         SELECT r.id, r.line, r.ref, r.name, r.address, r.uscc, r.lon, r.lat, r.crs, r.tier::text,
@@ -85,7 +88,8 @@ def list_rows(conn: psycopg.Connection, brand_id: int, list_id: int,
         LEFT JOIN users u ON u.id = r.decided_by
         LEFT JOIN facilities f ON f.id = r.facility_id
         WHERE r.list_id = %(l)s AND l.brand_id = %(b)s {where}
-        ORDER BY r.line""", {"l": list_id, "b": brand_id, "o": outcome})
+        ORDER BY NOT coalesce(l.summary->'refused_by' @> to_jsonb(r.line), false), r.line""",
+                        {"l": list_id, "b": brand_id, "o": outcome})
     keys = ("id", "line", "ref", "name", "address", "uscc", "lon", "lat", "crs", "tier", "parent", "public",
             "outcome", "reason", "match_facility_id", "confidence", "candidates", "facility_id", "decision",
             "decided_by", "decided_at", "facility_name_zh", "facility_name_en")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from core.errors import Invalid
@@ -11,12 +13,41 @@ from ingest.reader import cell_text
 from ingest.report import RowError
 from supply.chain import TIERS
 
-TIER_ALIASES = {t: t for t in TIERS} | {t.replace("_", " "): t for t in TIERS} | {
-    "原材料": "raw_materials", "原料": "raw_materials", "加工": "processing",
-    "制造组装": "manufacturing_assembly", "制造": "manufacturing_assembly", "组装": "manufacturing_assembly",
-    "直接供应商": "direct_supplier",
-    "一级供应商": "direct_supplier", "废物处理": "waste_treatment", "污水处理": "waste_treatment",
-    "包装": "packaging", "零售分销": "retail_distribution", "物流": "retail_distribution"}
+# The seven tiers in the order of IPE's green supply chain programme (1 raw materials .. 7 retail), with the
+# names lists give them. Tier names are compared folded (see fold_tier): case, full/half width, spaces and
+# punctuation do not matter, so "Manufacturing & Assembly", "manufacturing_assembly" and "制造/组装" are one.
+TIER_NAMES: dict[str, tuple[str, ...]] = {
+    "raw_materials": ("Raw Materials", "Raw Material", "原材料", "原料"),
+    "processing": ("Processing", "加工"),
+    "manufacturing_assembly": ("Manufacturing & Assembly", "Manufacturing and Assembly", "制造与组装",
+                               "制造组装", "制造和组装", "制造", "组装"),
+    "direct_supplier": ("Direct Suppliers", "Direct Supplier", "直接供应商", "一级供应商"),
+    "waste_treatment": ("Waste Treatment", "废物处理", "废弃物处理", "污水处理"),
+    "packaging": ("Packaging", "包装"),
+    "retail_distribution": ("Retail & Distribution", "Retail and Distribution", "零售与分销", "零售分销",
+                            "零售和分销", "物流"),
+}
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def fold_tier(text: str) -> str:
+    """A tier name folded for comparison: NFKC (full width to half), case folded, punctuation and spaces out."""
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _tier_aliases() -> dict[str, str]:
+    """Folded name, number ("1", "Tier 1", "T1") or synonym -> tier."""
+    out = {}
+    for n, tier in enumerate(TIERS, 1):
+        for alias in (tier, str(n), f"tier {n}", f"t{n}", *TIER_NAMES[tier]):
+            out[fold_tier(alias)] = tier
+    return out
+
+
+TIER_ALIASES = _tier_aliases()
+# What the report of a row with an unknown tier names: "1 raw_materials (Raw Materials, 原材料); 2 ..."
+ACCEPTED_TIERS = "; ".join(f"{n} {t} ({TIER_NAMES[t][0]}, {next(x for x in TIER_NAMES[t] if not x.isascii())})"
+                           for n, t in enumerate(TIERS, 1))
 OUTCOMES = ("linked", "review", "new_facility", "rejected")
 MAX_NAME = 300
 
@@ -49,13 +80,15 @@ class Row:
     facility_id: int | None = None
     decision: str | None = None
     bad: bool = False
+    duplicate_of: int | None = None  # the line of the first row naming the same supplier
 
 
 def row_dict(r: Row) -> dict:
     """The row as the upload report shows it."""
     return {"line": r.line, "ref": r.ref, "name": r.name, "outcome": r.outcome, "reason": r.reason,
             "facility_id": r.facility_id, "match_facility_id": r.match_facility_id,
-            "confidence": r.confidence, "tier": r.tier, "public": r.public, "parent": r.parent_ref}
+            "confidence": r.confidence, "tier": r.tier, "public": r.public, "parent": r.parent_ref,
+            "duplicate_of": r.duplicate_of}
 
 
 def reject(r: Row, reason: str) -> None:
@@ -104,10 +137,11 @@ def _place(r: Row, raw: dict[str, str], default_crs: str) -> None:
 
 
 def _tier(r: Row, tier: str) -> None:
+    """The row's tier from its name, number (1-7, "Tier 1", "T2") or a synonym."""
     if tier:
-        canon = TIER_ALIASES.get(tier) or TIER_ALIASES.get(tier.lower())
+        canon = TIER_ALIASES.get(fold_tier(tier))
         if not canon:
-            raise RowError("tier", f"unknown tier {tier!r}; use one of {', '.join(TIERS)}")
+            raise RowError("tier", f"unknown tier {tier!r}; use a number, name or synonym of: {ACCEPTED_TIERS}")
         r.tier = canon
 
 

@@ -2,7 +2,8 @@
 
 Accepting a version makes its links active and every earlier link of the brand inactive (kept, not deleted),
 records its supplier -> buyer edges and bumps the data version. A link is public only when every row naming
-that facility says so. Nothing here commits: the caller does.
+that facility says so; a facility made from private rows is seen by the brand alone until it is linked
+publicly. Nothing here commits: the caller does.
 """
 
 from __future__ import annotations
@@ -25,11 +26,16 @@ DATASET = Dataset("upload:supplier-lists", "Supplier lists uploaded by brands", 
 CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 
 
-def new_facility(conn: psycopg.Connection, r: Row) -> int:
-    """A facility made from a row (the same name and place give the same facility); returns its id."""
+def new_facility(conn: psycopg.Connection, r: Row, brand_id: int) -> int:
+    """A facility made from a row (the same name and place give the same facility); returns its id.
+
+    Made from a private row it is the brand's own (`private_to_brand`): hidden from everyone else until the
+    brand links it publicly; another brand's row with the same name and place makes a facility of its own."""
     assert r.lon is not None and r.lat is not None and r.name
     register_dataset(conn, DATASET)
     key = "sl:" + hashlib.sha1(f"{normalise_name(r.name)}|{r.lon:.5f}|{r.lat:.5f}".encode()).hexdigest()[:16]
+    if not r.public:
+        key += f":b{brand_id}"
     company_id = None
     if r.uscc:
         zh, en = (r.name, None) if CJK.search(r.name) else (None, r.name)
@@ -38,23 +44,29 @@ def new_facility(conn: psycopg.Connection, r: Row) -> int:
         company_id = conn.execute("SELECT id FROM companies WHERE uscc = %s", (r.uscc,)).fetchone()[0]
     zh, en = (r.name, None) if CJK.search(r.name) else (None, r.name)
     conn.execute("""INSERT INTO facilities (dataset_id, ext_id, company_id, name_zh, name_en, industry,
-                                            address, source_crs, attrs, geom)
-                    VALUES (%s, %s, %s, %s, %s, 'other', %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326))
+                                            address, source_crs, attrs, geom, private_to_brand)
+                    VALUES (%s, %s, %s, %s, %s, 'other', %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s)
                     ON CONFLICT (dataset_id, ext_id) DO NOTHING""",
                  (DATASET.id, key, company_id, zh, en, r.address, r.crs or "wgs84",
-                  json.dumps({"source": "brand supplier list"}), round(r.lon, 7), round(r.lat, 7)))
+                  json.dumps({"source": "brand supplier list"}), round(r.lon, 7), round(r.lat, 7),
+                  None if r.public else brand_id))
     fid = conn.execute("SELECT id FROM facilities WHERE dataset_id = %s AND ext_id = %s",
                        (DATASET.id, key)).fetchone()[0]
     assign_area_codes(conn, DATASET.id)
     return int(fid)
 
 
-def summarise(rows: list[Row], how: str = "") -> dict:
-    """Rows by outcome, and how the file was read."""
+def summarise(rows: list[Row], how: str = "", refused: bool = False) -> dict:
+    """Rows by outcome, duplicates, how the file was read, and (when refused) the lines of the rows that
+    refused the list."""
     counts = {o: 0 for o in OUTCOMES}
     for r in rows:
         counts[r.outcome] = counts.get(r.outcome, 0) + 1
-    return {"rows": len(rows), **counts, "read_as": how}
+    out = {"rows": len(rows), **counts, "duplicates": sum(r.duplicate_of is not None for r in rows),
+           "read_as": how}
+    if refused:
+        out["refused_by"] = [r.line for r in rows if r.bad]
+    return out
 
 
 _ROW_COLS = ("list_id", "line", "ref", "raw", "name", "address", "uscc", "lon", "lat", "crs", "tier",
@@ -112,6 +124,10 @@ def accept(conn: psycopg.Connection, list_id: int) -> None:
                     ON CONFLICT (brand_id, facility_id, list_id) DO UPDATE
                       SET active = true, tier = EXCLUDED.tier, is_public = EXCLUDED.is_public""",
                  {"b": brand_id, "l": list_id, "ds": DATASET.id})
+    conn.execute("""UPDATE facilities SET private_to_brand = NULL
+                    WHERE private_to_brand IS NOT NULL AND id IN (
+                        SELECT facility_id FROM brand_facility_links WHERE list_id = %s AND active AND is_public)""",
+                 (list_id,))  # linked publicly: everyone may see it now
     conn.execute("""INSERT INTO supplier_edges (supplier_facility_id, buyer_facility_id, list_id, dataset_id)
                     SELECT DISTINCT s.facility_id, p.facility_id, %(l)s, %(ds)s
                     FROM supplier_list_rows s

@@ -27,6 +27,29 @@ def _mvt(layer: Layer, inner: sql.Composable, feature_id: str | None) -> sql.Com
         name=sql.Literal(layer.id), extent=sql.Literal(EXTENT), fid=fid, inner=inner)
 
 
+def _clusters(layer: Layer, features: sql.Composable, env: sql.Composable) -> sql.Composed:
+    """Grid clusters of the features in the tile, counted live."""
+    aggs = [sql.SQL("count(*)::int AS count")] + [
+        sql.SQL("{} AS {}").format(sql.SQL(expr), sql.Identifier(name))
+        for name, expr in layer.cluster_aggregates.items()]
+    # The tile's own EPSG:3857 bounds from ST_TileEnvelope (neighbours share their edge values exactly) and
+    # half-open intervals like the cells of migration 0006: x in [west, east), y in (south, north], so a
+    # feature on an edge is counted in exactly one tile; the world's last column and row keep their edges.
+    inner = sql.SQL("""
+        SELECT ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(avg(p.x), avg(p.y)), 3857), {env}, {extent}, 0, false)
+                   AS geom, {aggs}
+        FROM (SELECT ST_X(m.g) AS x, ST_Y(m.g) AS y, f.*
+              FROM ({features}) AS f, LATERAL (SELECT ST_Transform(f.geom, 3857) AS g) AS m) AS p,
+             (SELECT ST_XMin(b.e) AS tw, ST_YMin(b.e) AS ts, ST_XMax(b.e) AS te, ST_YMax(b.e) AS tn,
+                     (1 << %(z)s) - 1 AS last
+              FROM (SELECT {env} AS e) AS b) AS t
+        WHERE (p.x >= t.tw OR %(tx)s = 0) AND (p.x < t.te OR %(tx)s = t.last)
+          AND (p.y <= t.tn OR %(ty)s = 0) AND (p.y > t.ts OR %(ty)s = t.last)
+        GROUP BY floor((p.x - t.tw) / %(cell)s), floor((t.tn - p.y) / %(cell)s)""").format(
+        env=env, extent=sql.Literal(EXTENT), aggs=sql.SQL(", ").join(aggs), features=features)
+    return _mvt(layer, inner, None)
+
+
 _BUILT: dict[tuple[str, str, frozenset[str]], sql.Composed] = {}
 
 
@@ -38,16 +61,19 @@ def tile_query(layer: Layer, mode: str, present: frozenset[str]) -> sql.Composed
     return _BUILT[key]
 
 
-def build_query(layer: Layer, mode: str, present: frozenset[str]) -> sql.Composed:
+def build_query(layer: Layer, mode: str, present: frozenset[str],
+                within: sql.Composable | None = None) -> sql.Composed:
     """The query for one tile of `layer` in `mode` ('points', 'clusters', 'cells' or 'shapes').
 
     Parameters: %(z)s, %(tx)s, %(ty)s (the tile's address: ST_TileEnvelope gives its EPSG:3857 bounds, and
     the cells mode reads its cluster cells by it), %(w)s %(s)s %(e)s %(n)s (EPSG:4326 envelope used by the
-    index), %(mw)s %(ms)s %(me)s %(mn)s (the tile's EPSG:3857 bounds, for the clusters' half-open cell grid),
-    %(cell)s (cluster cell, metres), %(tol)s (simplification, metres), the filters present and whatever
-    prepare() adds.
+    index, padded: the clusters mode cuts the tile's own bounds exactly), %(cell)s (cluster cell, metres),
+    %(tol)s (simplification, metres), the filters present and whatever prepare() adds. `within`, when given, is
+    one more condition on the feature row `f` (an export's selection), with whatever parameters it binds.
     """
     features = layer.features(present)
+    if within is not None:
+        features = sql.SQL("SELECT * FROM ({}) AS f WHERE {}").format(features, within)
     env = sql.SQL("ST_TileEnvelope(%(z)s, %(tx)s, %(ty)s)")
     if mode == "points":
         inner = sql.SQL("""
@@ -56,19 +82,7 @@ def build_query(layer: Layer, mode: str, present: frozenset[str]) -> sql.Compose
                                                props=_props(layer), features=features)
         return _mvt(layer, inner, layer.feature_id)
     if mode == "clusters":
-        aggs = [sql.SQL("count(*)::int AS count")] + [
-            sql.SQL("{} AS {}").format(sql.SQL(expr), sql.Identifier(name))
-            for name, expr in layer.cluster_aggregates.items()]
-        # Half-open cells over the tile's own bounds: every feature is counted in exactly one tile and cell.
-        inner = sql.SQL("""
-            SELECT ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(avg(p.x), avg(p.y)), 3857), {env}, {extent}, 0, false)
-                       AS geom, {aggs}
-            FROM (SELECT ST_X(m.g) AS x, ST_Y(m.g) AS y, f.*
-                  FROM ({features}) AS f, LATERAL (SELECT ST_Transform(f.geom, 3857) AS g) AS m) AS p
-            WHERE p.x >= %(mw)s AND p.x < %(me)s AND p.y >= %(ms)s AND p.y < %(mn)s
-            GROUP BY floor((p.x - %(mw)s) / %(cell)s), floor((p.y - %(ms)s) / %(cell)s)""").format(
-            env=env, extent=sql.Literal(EXTENT), aggs=sql.SQL(", ").join(aggs), features=features)
-        return _mvt(layer, inner, None)
+        return _clusters(layer, features, env)
     if mode == "cells" and layer.cells is not None:
         cells = layer.cells
         # The same expressions as the index of migration 0006: one index range per tile.

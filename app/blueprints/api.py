@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from app import db
+from app import auth, db
 from queries import stats as holdings
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -12,7 +12,8 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 @bp.get("/stats")
 def stats():
-    """Row counts per table and per source data set, synthetic rows counted apart."""
+    """Row counts per table and per source data set, synthetic rows counted apart (private links: admins only)."""
+    user = auth.current_user()
     with db.conn() as c:
-        body = holdings.stats(c)
+        body = holdings.stats(c, private=bool(user and user.is_admin))
     return jsonify(body)

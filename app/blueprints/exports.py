@@ -3,14 +3,15 @@ asynchronous jobs for large ones. The work is done by exports; this only speaks 
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from app import db
+from app.push import json_body
 from core.errors import Invalid, NotFound
 from exports import jobs, selection, service, writers
 
@@ -23,21 +24,11 @@ def _var() -> Path:
 
 
 def store() -> jobs.JobStore:
-    """This process's job store (jobs interrupted by a restart are queued again on first use)."""
+    """The job store (jobs are run by `bluemap worker`, never in a web worker)."""
     js = current_app.extensions.get("export_jobs")
     if js is None:
-        from db.connection import connect
-
-        s = current_app.config["SETTINGS"]
-
-        @contextmanager
-        def conn():
-            with connect(s) as c:
-                yield c
-
-        js = jobs.JobStore(_var() / "jobs", conn)
+        js = jobs.JobStore(_var() / "jobs")
         current_app.extensions["export_jobs"] = js
-    js.resume()
     return js
 
 
@@ -76,6 +67,9 @@ def catalog():
                     "minzoom, maxzoom": "pmtiles: zoom range (default the layer's minzoom to 8)"},
         "limits": {"rows": s.export_max_rows, "tiles": s.export_max_tiles,
                    "html_features": service.HTML_MAX_FEATURES},
+        "job_limits": {"rows": s.export_job_max_rows, "tiles": s.export_job_max_tiles,
+                       "seconds": s.export_job_max_seconds, "bytes": s.export_job_max_bytes,
+                       "per_client": s.export_jobs_per_client, "active": s.export_jobs_max_active},
         "jobs": url_for("exports.create_job", _external=True),
     }), 200, CORS
 
@@ -105,7 +99,9 @@ def export(name: str):
 
 
 def _streamed(p: service.Plan, headers: dict[str, str]) -> Response:
-    """GeoJSON and CSV, streamed from the first row on a connection held for the response's life."""
+    """GeoJSON and CSV, streamed from the first row on a connection held for the response's life. The query
+    runs and its first batch is read before the status is sent, so a failing query is an error response,
+    not a 200 cut short."""
     req = p.request
     pool = db.pool()
 
@@ -116,7 +112,17 @@ def _streamed(p: service.Plan, headers: dict[str, str]) -> Response:
             else:
                 yield from writers.csv_stream(conn, p.source, bom=req.options["bom"])
 
-    return Response(gen(), mimetype=req.media_type.split(";")[0], headers=headers, content_type=req.media_type)
+    body = gen()
+    first = list(itertools.islice(body, 2))  # the head, then the first batch of rows (or the end)
+
+    def rest():
+        try:
+            yield from first
+            yield from body
+        finally:
+            body.close()  # gives the connection back when the client goes away
+
+    return Response(rest(), mimetype=req.media_type.split(";")[0], headers=headers, content_type=req.media_type)
 
 
 def _produced(p: service.Plan, headers: dict[str, str]) -> Response:
@@ -143,8 +149,9 @@ def _produced(p: service.Plan, headers: dict[str, str]) -> Response:
 
 @bp.post("/exports/jobs")
 def create_job():
-    """JSON body {layer, format, filters}: 202 with the job's id and status URL."""
-    body = request.get_json(silent=True)
+    """JSON body {layer, format, filters}: checked and sized now (400, 404, 413, 429), then 202 with the job's
+    id and status URL; the worker process runs it."""
+    body = json_body()
     if not isinstance(body, dict):
         raise Invalid('send a JSON body {"layer": ..., "format": ..., "filters": {...}}')
     layer, fmt, filters = body.get("layer"), body.get("format"), body.get("filters") or {}
@@ -156,7 +163,9 @@ def create_job():
     if not all(isinstance(v, (str, int, float, bool)) for v in filters.values()):
         raise Invalid("filter values must be strings or numbers (polygon: GeoJSON as a string)")
     args = {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in filters.items()}
-    job = store().create(layer, fmt, args)
+    s = current_app.config["SETTINGS"]
+    with db.conn() as c:
+        job = store().create(c, layer, fmt, args, request.remote_addr or "", jobs.Limits.of(s))
     return jsonify(_job_view(job)), 202, {**CORS, "Location": url_for("exports.job", job_id=job["id"],
                                                                        _external=True)}
 
@@ -176,7 +185,7 @@ def _job_view(job: dict) -> dict:
 
 def _get_job(job_id: str) -> dict:
     try:
-        return store().check(job_id)
+        return store().get(job_id)
     except KeyError:
         raise NotFound(f"no export job {job_id!r}") from None
 
@@ -185,6 +194,15 @@ def _get_job(job_id: str) -> dict:
 def job(job_id: str):
     """State and progress of a job."""
     return jsonify(_job_view(_get_job(job_id))), 200, CORS
+
+
+@bp.delete("/exports/jobs/<job_id>")
+def cancel_job(job_id: str):
+    """Cancel a queued or running job: 200 when cancelled, 202 while the worker stops it, 409 when finished."""
+    _get_job(job_id)
+    j = store().cancel(job_id)
+    view = _job_view(j) | {"cancel_requested": True}
+    return jsonify(view), 200 if j["state"] == "cancelled" else 202, CORS
 
 
 @bp.get("/exports/jobs/<job_id>/download")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from app import db
+from app import auth, db
 from core.errors import NotFound
 from queries import facilities
 
@@ -15,7 +15,7 @@ bp = Blueprint("facilities", __name__, url_prefix="/api")
 def facility(facility_id: int):
     """One facility in full (see `queries.facilities.load`)."""
     with db.conn() as c:
-        body = facilities.load(c, facility_id)
+        body = facilities.load(c, facility_id, auth.manages)
     if body is None:
         raise NotFound(f"no facility with id {facility_id}")
     return jsonify(body)

@@ -24,7 +24,6 @@ from exports.selection import Source
 from layers.base import Layer
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
-CORS = {"Access-Control-Allow-Origin": "*"}
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -39,7 +38,7 @@ def _base() -> str:
 
 
 def _json(body: Any, media: str = "application/json") -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), content_type=media, headers=CORS)
+    return Response(json.dumps(body, ensure_ascii=False), content_type=media)
 
 
 def _check_f(allowed: tuple[str, ...] = ("json",)) -> None:
@@ -189,7 +188,8 @@ def _items_source(conn: Any, layer: Layer, args: dict[str, str]) -> tuple[Source
                              "(use /exports for polygon and area filters)")
     sel = selection.parse(layer.id, filters)
     if "bbox" in args:
-        sel = selection.Selection(sel.layer, sel.filters, sel.raw, parse.bbox("bbox", args["bbox"], allow_3d=True))
+        box = parse.bbox("bbox", args["bbox"], allow_3d=True, allow_degenerate=True)  # OGC allows a point box
+        sel = selection.Selection(sel.layer, sel.filters, sel.raw, box)
     return selection.source(conn, sel), sel
 
 
@@ -220,7 +220,7 @@ def items(collection_id: str):
                 raise Invalid(f"after must be a feature id of {layer.id}") from None
         # Feature text from the exports' GeoJSON serialiser, in key order.
         rows = c.execute(writers.geojson_query(paged), params).fetchall()
-        matched = selection.count(c, src) if after is None else None
+        matched = selection.count(c, src)  # every page: the count of the whole selection
     more = len(rows) > limit
     rows = rows[:limit]
     b = _base()
@@ -237,12 +237,9 @@ def items(collection_id: str):
                       "rel": "next", "type": GEOJSON, "title": "Next page"})
     head: dict[str, Any] = {"type": "FeatureCollection",
                             "timeStamp": _now(),
-                            "numberReturned": len(rows)}
-    if matched is not None:
-        head["numberMatched"] = matched
-    head["links"] = links
+                            "numberMatched": matched, "numberReturned": len(rows), "links": links}
     body = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + ",".join(r[0] for r in rows) + "]}"
-    return Response(body, content_type=GEOJSON, headers=CORS)
+    return Response(body, content_type=GEOJSON)
 
 
 def _now() -> str:

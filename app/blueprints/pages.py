@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, request, send_from_directory
 
-from app import db
+from app import auth, db
 from app.render import page
 from data.catalog import DATASETS
 from ingest.emissions import POLLUTANTS
@@ -51,7 +51,7 @@ def near():
 def facility(facility_id: int):
     """A facility's records, disclosures, monitoring summary, source and licence."""
     with db.conn() as c:
-        body = facilities.load(c, facility_id)
+        body = facilities.load(c, facility_id, auth.manages)
         nearest = facilities.nearest_air_station(c, facility_id) if body is not None else None
     if body is None:
         return page("not_found.html", 404, what=f"facility {facility_id}")

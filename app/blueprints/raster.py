@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
 from app import db
-from app.extensions import CORS, tile_service
+from app.extensions import tile_service
 from core import parse
 from monitoring.surfaces import When, available, parse_when, surface
 from standards import aqi
@@ -16,9 +18,11 @@ bp = Blueprint("raster", __name__, url_prefix="/raster")
 
 def _surface() -> tuple[When, object]:
     """The time asked for (?time= or ?date=, default the latest hour) and its surface file."""
+    settings = current_app.config["SETTINGS"]
     with db.conn() as c:
-        when = parse_when(request.args.get("time"), request.args.get("date"), c)
-        path = surface(c, current_app.config["SETTINGS"].var_dir / "surfaces", when, tile_service().version.current())
+        when = parse_when(request.args.get("time"), request.args.get("date"), c,
+                          date.fromisoformat(settings.aqi_cutover))
+        path = surface(c, settings.var_dir / "surfaces", when, tile_service().version.current())
     return when, path
 
 
@@ -28,7 +32,7 @@ def tile(z: str, x: str, y: str):
     zi, xi, yi = parse.tile_address(z, x, y)
     when, path = _surface()
     png = render_png(path, zi, xi, yi, when.version)  # type: ignore[arg-type]
-    return Response(png, mimetype="image/png", headers={**CORS, "Cache-Control": "public, max-age=3600"})
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "public, max-age=3600"})
 
 
 @bp.get("/pm25.tif")
@@ -52,4 +56,4 @@ def legend():
                     for lo_, hi_, c_, zh, en in pm25_classes(when.version)],
         "available": {"from": lo.isoformat() if lo else None, "to": hi.isoformat() if hi else None},
         "tiles": request.url_root.rstrip("/") + "/raster/pm25/{z}/{x}/{y}.png",
-    }), 200, CORS
+    })

@@ -10,7 +10,7 @@ import threading
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from app import db
-from app.extensions import CORS, tile_service
+from app.extensions import gzip_accepted, not_modified, tile_service
 from core.errors import NotFound
 from layers import styles
 from tiles import sprites
@@ -28,14 +28,14 @@ def catalog():
     return jsonify({"styles": [{
         "name": s.name, "title_en": s.title_en, "title_zh": s.title_zh, "layers": list(s.layers),
         "url": f"{base}/styles/{s.name}.json",
-    } for s in styles.STYLES.values()]}), 200, CORS
+    } for s in styles.STYLES.values()]})
 
 
 @bp.get("/styles/<name>.json")
 def style(name: str):
     """One style; `lang=zh|en` picks the label language, layer filters pass through to the tile URLs."""
     body = styles.build(name, request.url_root, request.args.to_dict())
-    return jsonify(body), 200, {**CORS, "Cache-Control": "public, no-cache"}
+    return jsonify(body), 200, {"Cache-Control": "public, no-cache"}
 
 
 def _sprite(ratio: int) -> tuple[bytes, bytes, str]:
@@ -60,8 +60,9 @@ def sprite(filename: str):
     if not m:
         raise NotFound("sprites: bluemap.json, bluemap.png, bluemap@2x.json, bluemap@2x.png")
     png, index, etag = _sprite(2 if m.group(1) else 1)
-    headers = {**CORS, "ETag": f'"{etag}-{m.group(2)}"', "Cache-Control": "public, no-cache"}
-    if request.headers.get("If-None-Match") == headers["ETag"]:
+    tag = f"{etag}-{m.group(2)}"
+    headers = {"ETag": f'"{tag}"', "Cache-Control": "public, no-cache"}
+    if not_modified(tag):
         return Response(status=304, headers=headers)
     if m.group(2) == "png":
         return Response(png, mimetype="image/png", headers=headers)
@@ -81,8 +82,8 @@ def glyph_store() -> GlyphStore:
 def glyphs(stack: str, range_: str):
     """256 SDF glyphs of a font stack (MapLibre's glyphs URL template)."""
     data = glyph_store().get(stack, range_)
-    headers = {**CORS, "Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
+    headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
+    if gzip_accepted():
         return Response(gzip.compress(data, 6, mtime=0), mimetype="application/x-protobuf",
                         headers={**headers, "Content-Encoding": "gzip"})
     return Response(data, mimetype="application/x-protobuf", headers=headers)

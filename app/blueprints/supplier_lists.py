@@ -8,7 +8,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, jsonify, redirect, request, url_for
 
 from app import auth, db
+from app.push import json_object
 from app.render import page
+from core import parse
 from core.errors import Invalid, NotFound
 from supply import chain as sc
 from supply import lists as sl
@@ -170,11 +172,10 @@ def api_review(slug: str):
 @auth.require_brand_manager
 def api_decide(slug: str, row_id: int):
     """JSON {"action": "accept" | "choose" | "new" | "drop", "facility_id": id for choose}."""
-    body = request.get_json(silent=True) or request.form.to_dict()
-    fid = body.get("facility_id")
-    if fid is not None and not isinstance(fid, int):
-        try:
-            fid = int(fid)
-        except (TypeError, ValueError):
-            raise Invalid("facility_id must be an integer") from None
-    return jsonify(_decide(slug, row_id, body.get("action", ""), fid))
+    body = json_object()
+    raw = body.get("facility_id")
+    fid = None if raw is None else parse.integer("facility_id", raw, 1, 2**63 - 1)
+    action = body.get("action", "")
+    if not isinstance(action, str):
+        raise Invalid("action must be one of accept, choose, new, drop")
+    return jsonify(_decide(slug, row_id, action, fid))

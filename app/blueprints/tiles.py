@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from app import db
-from app.extensions import CORS, tile_service
+from app.extensions import gzip_accepted, not_modified, tile_service
 from data.catalog import attribution
 from layers.registry import LAYERS
 from tiles.service import parse_layers, parse_request
@@ -19,12 +19,10 @@ def tile(spec: str, z: str, x: str, y: str):
     """One tile of one or several layers, with ETag/304, gzip and 204 for empty tiles."""
     req = parse_request(spec, z, x, y, request.args.to_dict())
     entry = tile_service().get(db.conn, req)
-    etag_gz, etag_raw = f'"{entry.etag}-gz"', f'"{entry.etag}"'
-    gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
-    etag = etag_gz if gzip_ok and not entry.empty else etag_raw
-    headers = {**CORS, "ETag": etag, "Cache-Control": "public, no-cache", "Vary": "Accept-Encoding"}
-    inm = request.headers.get("If-None-Match", "")
-    if inm and (inm.strip() == "*" or etag in [t.strip() for t in inm.split(",")]):
+    gzip_ok = gzip_accepted()
+    etag = f"{entry.etag}-gz" if gzip_ok and not entry.empty else entry.etag
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "public, no-cache", "Vary": "Accept-Encoding"}
+    if not_modified(etag):
         return Response(status=304, headers=headers)
     if entry.empty:
         return Response(status=204, headers=headers)
@@ -65,7 +63,7 @@ def tilejson(spec: str) -> dict:
 @bp.get("/tiles/<spec>.json")
 def tilejson_view(spec: str):
     """TileJSON 3.0.0 of a layer (or comma-separated layers)."""
-    return jsonify(tilejson(spec)), 200, CORS
+    return jsonify(tilejson(spec))
 
 
 @bp.get("/tiles")
@@ -79,4 +77,4 @@ def catalog():
                      "default": f.default} for f in la.filters],
         "datasets": list(la.datasets),
         "tilejson": url_for("tiles.tilejson_view", spec=la.id, _external=True),
-    } for la in LAYERS]}), 200, CORS
+    } for la in LAYERS]})

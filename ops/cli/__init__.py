@@ -1,10 +1,10 @@
-"""The `bluemap` command: database, loading, synthetic data, tiles, exports, accounts and serving."""
+"""The `bluemap` command: database, loading, synthetic data, tiles, exports, accounts, serving and the worker."""
 
 from __future__ import annotations
 
 import click
 
-from ops.cli import database, exporting, loading, serving, synthetic, tiles, tokens, users
+from ops.cli import database, exporting, loading, serving, synthetic, tiles, tokens, users, worker
 
 
 @click.group()
@@ -13,5 +13,5 @@ def main() -> None:
 
 
 for _command in (database.db, loading.load, loading.load_file, tokens.tokens, synthetic.synth, tiles.tiles,
-                 exporting.export_cmd, serving.serve, users.users):
+                 exporting.export_cmd, serving.serve, users.users, worker.worker):
     main.add_command(_command)

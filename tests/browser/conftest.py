@@ -54,7 +54,8 @@ class Problems:
 @pytest.fixture()
 def page(browser, request):
     """A fresh page that records console errors, page errors, failed requests and 4xx/5xx responses."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    # Playwright polls wait_for_function with eval, which the pages' CSP forbids; test_csp.py checks the policy.
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN", bypass_csp=True)
     pg = context.new_page()
     problems = Problems()
     pg.on("console", lambda m: problems.items.append(f"console.{m.type}: {m.text}")

@@ -341,3 +341,49 @@ def test_bad_logos_are_refused(client, brand_user, brand, db_url, data, reason):
     assert reason in client.get(r.headers["Location"]).get_data(as_text=True)
     with psycopg.connect(db_url) as c:
         assert c.execute("SELECT logo FROM brands WHERE slug = %s", (brand[1],)).fetchone()[0] is None
+
+
+def test_logout_ends_every_copy_of_the_session_cookie(app, brand_user):
+    first, copy = app.test_client(), app.test_client()
+    assert login(first, brand_user).status_code == 302
+    copy.set_cookie("bluemap_session", first.get_cookie("bluemap_session").value)
+    assert copy.get("/api/me").status_code == 200  # a stolen copy works while the session lives
+    assert first.post("/logout", data={"_csrf": csrf_token(first, "/account")}).status_code == 302
+    assert copy.get("/api/me").status_code == 401
+    again = app.test_client()
+    assert login(again, brand_user).status_code == 302 and again.get("/api/me").status_code == 200
+
+
+def test_login_next_with_a_line_break_is_not_followed(client, brand_user):
+    assert login(client, brand_user).status_code == 302
+    resp = client.get("/login?next=/%0D%0ASet-Cookie:x=1")
+    assert resp.status_code == 302 and "Set-Cookie:x" not in resp.headers["Location"]
+
+
+def test_concurrent_accepts_of_one_invitation_make_one_user(db_url, brand):
+    """Two submissions of one invitation link at once: one user, one clear refusal, no server error."""
+    import threading
+
+    email = unique("twice") + "@example.org"
+    with psycopg.connect(db_url) as c:
+        _, token = accounts.invite(c, email, "brand", brand[0], None)
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def accept() -> None:
+        with psycopg.connect(db_url) as c:
+            start.wait()
+            try:
+                accounts.accept_invitation(c, token, "Twice", PASSWORD)
+                outcomes.append("created")
+            except accounts.AccountError:
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=accept) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["created", "refused"]
+    with psycopg.connect(db_url) as c:
+        assert c.execute("SELECT count(*) FROM users WHERE email = %s", (email,)).fetchone()[0] == 1

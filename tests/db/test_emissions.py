@@ -140,6 +140,34 @@ def test_bad_readings_are_rejected_with_reasons_and_the_rest_kept(client, conn, 
     assert only_bad.status_code == 422
 
 
+@pytest.mark.parametrize("bad, words", [
+    ({"facility_id": 2**63}, "facility_id must be an integer from 1 to"),
+    ({"facility_id": -(2**63) - 1}, "facility_id must be an integer from 1 to"),
+    ({"time": "0001-01-01T00:00+08:00"}, "before 1980"),
+    ({"time": "9999-12-31T23:00-08:00"}, "in the future"),
+    ({"time": "2099-01-01T00:00+08:00", "value": 500}, "in the future"),
+])
+def test_out_of_range_ids_and_times_are_rejected_not_500(client, conn, monitored, bad, words):
+    fid, auth = monitored
+    reading = item(fid, 0, 20) | bad
+    r = client.post("/api/emissions", json={"readings": [reading]}, headers=auth)
+    assert r.status_code == 422, r.data
+    assert words in " ".join(r.json["items"][0]["reasons"])
+    mixed = client.post("/api/emissions", json={"readings": [item(fid, 1, 20), reading]}, headers=auth)
+    assert mixed.status_code == 207 and (mixed.json["inserted"], mixed.json["rejected"]) == (1, 1)
+    assert conn.execute("SELECT count(*) FROM violations WHERE facility_id = %s", (fid,)).fetchone()[0] == 0
+
+
+def test_a_reading_within_the_clock_skew_is_accepted(client, monitored):
+    from datetime import UTC
+
+    fid, auth = monitored
+    soon = (datetime.now(UTC) + timedelta(minutes=50)).replace(minute=0, second=0, microsecond=0)
+    r = client.post("/api/emissions", json={"readings": [item(fid, 0, 20) | {"time": soon.isoformat()}]},
+                    headers=auth)
+    assert r.status_code == 200 and r.json["inserted"] == 1
+
+
 @pytest.mark.parametrize("headers,status", [({}, 401), ({"Authorization": "Bearer bm_nope"}, 401)])
 def test_push_needs_a_token(client, headers, status):
     r = client.post("/api/emissions", json={"readings": [item(1, 0, 1)]}, headers=headers)

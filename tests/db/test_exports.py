@@ -1,5 +1,5 @@
 """Exports read back with pyogrio/GDAL and compared with the database: every format, filters, provenance,
-private supplier links, limits and jobs, the CLI, and the map exports (PNG, HTML, PMTiles)."""
+private supplier links, limits, the CLI, and the map exports (PNG, HTML, PMTiles)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import geopandas  # noqa: F401 - loaded before the export modules, as in the web
 import pyogrio
 import pytest
 
-from exports import jobs, pmtiles, selection
+from exports import pmtiles, selection
 
 BEIJING = (114.0, 37.5, 119.5, 42.0)
 BBOX = ",".join(map(str, BEIJING))
@@ -99,7 +98,7 @@ def truthy(v) -> bool:
 def test_every_layer_exports_every_row(client, conn):
     latest = scalar(conn, "SELECT max(year) FROM area_carbon")
     expected = {
-        "factories": scalar(conn, "SELECT count(*) FROM facilities"),
+        "factories": scalar(conn, "SELECT count(*) FROM facilities WHERE private_to_brand IS NULL"),
         "suppliers": scalar(conn, "SELECT count(DISTINCT facility_id) FROM brand_facility_links "
                                   "WHERE is_public AND active"),
         "carbon": scalar(conn, "SELECT count(DISTINCT a.code) FROM admin_areas a JOIN area_carbon c "
@@ -261,20 +260,34 @@ def test_bad_requests_are_4xx_json(client, url, status, words):
     assert words in resp.json["error"]
 
 
+@pytest.mark.parametrize("url", [
+    "/tiles/carbon/4/13/6.mvt?year=2147483648",
+    "/tiles/carbon/4/13/6.mvt?year=-2147483649",
+    "/exports/carbon.csv?year=2147483648",
+    "/exports/carbon.geojson?year=99999999999999999999",
+    "/exports/carbon.metadata.json?year=2147483648",
+    "/ogc/collections/carbon/items?year=2147483648",
+])
+def test_integer_filters_beyond_the_column_type_are_400_before_any_byte(client, url):
+    """An `integer` column's range bounds every int filter: refused up front, never a 500 or a 200 cut short."""
+    resp = client.get(url)
+    assert resp.status_code == 400, resp.data[:300]
+    assert "year must be an integer from -2147483648 to 2147483647" in resp.json["error"]
+    assert client.get("/exports/carbon.csv?year=2147483647").status_code == 200  # in range: a valid, empty year
+
+
 @pytest.fixture()
 def small_app(settings):
-    """The app with a 10-row limit for direct exports, and its own jobs folder."""
+    """The app with a 10-row limit for direct exports."""
     from app import create_app
 
     application = create_app(settings.model_copy(update={"export_max_rows": 10, "export_max_tiles": 3}))
     yield application
-    js = application.extensions.get("export_jobs")
-    if js:
-        js.shutdown()
     application.extensions["pool"].close()
 
 
-def test_large_export_is_413_then_a_job(small_app, conn, tmp_path):
+def test_large_export_is_413_with_a_job_offer(small_app, conn):
+    """Jobs themselves are tested in test_export_jobs.py."""
     client = small_app.test_client()
     resp = client.get(f"/exports/factories.gpkg?bbox={BBOX}")
     assert resp.status_code == 413
@@ -283,64 +296,6 @@ def test_large_export_is_413_then_a_job(small_app, conn, tmp_path):
     assert offer["rows"] == n and offer["limit"] == 10 and "job" in offer["error"]
     assert offer["job"]["body"] == {"layer": "factories", "format": "gpkg", "filters": {"bbox": BBOX}}
     assert client.get("/exports/factories.pmtiles").status_code == 413
-    created = client.post("/exports/jobs", json=offer["job"]["body"])
-    assert created.status_code == 202
-    job = created.json
-    assert job["state"] in ("queued", "running", "done") and created.headers["Location"].endswith(job["id"])
-    deadline = time.time() + 120
-    while job["state"] not in ("done", "failed") and time.time() < deadline:
-        time.sleep(0.2)
-        job = client.get(f"/exports/jobs/{job['id']}").json
-    assert job["state"] == "done", job
-    assert job["rows_total"] == job["rows_done"] == n and job["progress"] == 1.0
-    download = client.get(job["download_url"].replace("http://localhost", ""))
-    path = save(download, tmp_path, "job.gpkg")
-    assert len(pyogrio.read_dataframe(path, layer="factories")) == n
-    assert client.get(job["metadata_url"].replace("http://localhost", "")).json["rows"] == n
-
-
-@pytest.mark.parametrize("body, words", [
-    ({"layer": "nowhere", "format": "gpkg"}, "unknown layer"),
-    ({"layer": "factories", "format": "doc"}, "unknown format"),
-    ({"layer": "factories", "format": "gpkg", "filters": {"bbox": "1,2"}}, "bbox"),
-    ({"layer": "factories", "format": "gpkg", "extra": 1}, "unknown member"),
-    ("not json", "JSON body"),
-])
-def test_bad_jobs_are_refused(small_app, body, words):
-    client = small_app.test_client()
-    resp = client.post("/exports/jobs", json=body) if isinstance(body, dict) else client.post(
-        "/exports/jobs", data=body)
-    assert resp.status_code in (400, 404) and words in resp.json["error"]
-    assert client.get("/exports/jobs/" + "0" * 32).status_code == 404
-    assert client.get("/exports/jobs/../../etc").status_code == 404
-
-
-def test_an_interrupted_job_is_run_again_after_a_restart(settings, tmp_path):
-    """A job left `running` by a dead process (no lock held) is re-run by the next store that starts."""
-    from contextlib import contextmanager
-
-    from db.connection import connect
-
-    @contextmanager
-    def conn():
-        with connect(settings) as c:
-            yield c
-
-    root = tmp_path / "jobs"
-    first = jobs.JobStore(root, conn, workers=1)
-    first._pool.shutdown()  # this "process" dies before running anything
-    first._pool = type("Dead", (), {"submit": lambda *a, **k: None})()
-    job = first.create("air_stations", "geojson", {})
-    state = first.get(job["id"]) | {"state": "running", "attempts": 1}
-    first._save(state)
-    (root / job["id"] / job["filename"]).write_text("partial")
-    second = jobs.JobStore(root, conn)
-    assert second.resume() == [job["id"]]
-    done = second.wait(job["id"], 60)
-    assert done["state"] == "done" and done["attempts"] == 2
-    body = json.loads((root / job["id"] / job["filename"]).read_text())
-    assert body["metadata"]["layer"] == "air_stations" and body["features"]
-    second.shutdown()
 
 
 def test_cli_export_with_progress(settings, conn, tmp_path):
@@ -462,9 +417,10 @@ def test_pmtiles_archive_holds_the_rendered_tiles(client, conn, tmp_path):
 
     from layers.registry import LAYERS
 
+    within = pmtiles._keep_selected(conn, selection.source(conn, selection.parse("factories", {"area": "110000"})))
     for z in (5, 7, 9):
         t = mercantile.tile(116.4, 39.9, z)
-        expected = render(conn, LAYERS.get("factories"), z, t.x, t.y, {})
+        expected = render(conn, LAYERS.get("factories"), z, t.x, t.y, {}, within)
         assert _pmtiles_tile(blob, z, t.x, t.y) == expected
     path = tmp_path / "b.pmtiles"
     path.write_bytes(blob)
@@ -504,3 +460,93 @@ def test_html_map_embeds_leaflet_when_installed(client, tmp_path, monkeypatch):
     assert "window.L = {version: 'test \\\\ backslash'};" in html and ".leaflet-container{}" in html
     assert "cdn.jsdelivr.net/npm/leaflet" not in html and "code.jquery.com" not in html
     assert "Leaflet is embedded" in html
+
+
+@pytest.mark.parametrize("query", ["area=110000", f"bbox={BBOX}&industry=power_coal"])
+def test_pmtiles_tiles_hold_only_the_selection(client, conn, query):
+    """Every zoom's clusters add up to the GeoJSON export of the same selection, not to the whole layer."""
+    import mapbox_vector_tile
+
+    expected = len(client.get(f"/exports/factories.geojson?{query}").json["features"])
+    assert 0 < expected < scalar(conn, "SELECT count(*) FROM facilities")
+    blob = client.get(f"/exports/factories.pmtiles?{query}&minzoom=0&maxzoom=6").data
+    h = pmtiles.read_header(blob)
+    w, s, e, n = (h[k] / 1e7 for k in ("min_lon_e7", "min_lat_e7", "max_lon_e7", "max_lat_e7"))
+    import mercantile
+
+    for z in range(7):
+        counts = 0
+        for t in mercantile.tiles(w, s, e, n, [z]):
+            raw = _pmtiles_tile(blob, z, t.x, t.y)
+            if raw:
+                layer = mapbox_vector_tile.decode(raw)["factories"]
+                counts += sum(f["properties"]["count"] for f in layer["features"])
+        assert counts == expected, (z, query)
+
+
+VALIDATE_GPKG = Path("/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py")
+
+
+@pytest.mark.parametrize("layer,query", [("factories", f"?bbox={BBOX}"), ("carbon", "?year=2020")])
+def test_geopackage_passes_gdal_validator(client, tmp_path, layer, query):
+    """GDAL's validate_gpkg.py (run by Debian's python3, which has the osgeo bindings) finds nothing."""
+    if not VALIDATE_GPKG.exists():
+        pytest.fail("validate_gpkg.py is missing: scripts/system-deps.sh test installs python3-gdal")
+    resp = client.get(f"/exports/{layer}.gpkg{query}")
+    assert resp.status_code == 200, resp.data[:300]
+    path = tmp_path / f"{layer}.gpkg"
+    path.write_bytes(resp.data)
+    run = subprocess.run(["/usr/bin/python3", str(VALIDATE_GPKG), "-k", "--extra", "--warning-as-error", str(path)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "bluemap_metadata" in [name for name, _ in pyogrio.list_layers(path)]
+
+
+def test_csv_cells_that_would_run_as_formulas_are_quoted(conn):
+    """OWASP CSV injection: text starting with = + - @ tab CR gets a leading quote; numbers stay numbers."""
+    import csv
+
+    from exports import writers
+
+    names = ["=HYPERLINK(\"http://x.example\",\"x\")", "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "\tTab", "\rCR",
+             "Plain name", "a=b"]
+    for i, name in enumerate(names):
+        conn.execute("""INSERT INTO facilities (dataset_id, ext_id, name_en, name_zh, industry, geom)
+                        VALUES ('synthetic-demo', %s, %s, %s, 'other', ST_SetSRID(ST_MakePoint(%s, -0.5), 4326))""",
+                     (f"formula-{i}", name, name, -1 - i / 100))
+    src = selection.source(conn, selection.parse("factories", {"bbox": "-2,-1,-0.9,0"}))
+    text = b"".join(writers.csv_stream(conn, src)).decode()
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert len(rows) == len(names)
+    by_lon = sorted(rows, key=lambda r: -float(r["lon"]))
+    for name, row in zip(names, by_lon, strict=True):
+        expected = name if name[0] not in "=+-@\t\r" else "'" + name
+        assert row["name_en"] == expected and row["name_zh"] == expected, row
+        assert row["lat"] == "-0.5" and row["lon"].startswith("-")  # numbers: no quote
+        assert row["violation_count"] == "0" and row["wkt"].startswith("POINT(")
+
+
+@pytest.mark.parametrize("size", [(640, 480), (400, 900)])
+def test_png_map_shows_the_whole_area_and_names_it(client, conn, size):
+    """The area's outline lies inside the image, clear of the title bar and the attribution; the title names it."""
+    from PIL import Image
+
+    from exports.map_png import AREA_OUTLINE, _title_height
+
+    width, height = size
+    resp = client.get(f"/exports/factories.png?area=130000&width={width}&height={height}")
+    assert resp.status_code == 200
+    img = Image.open(io.BytesIO(resp.data))
+    name_zh, name_en = conn.execute("SELECT name_zh, name_en FROM admin_areas WHERE code = '130000'").fetchone()
+    assert name_en in img.info["Title"] and name_zh in img.info["Title"] and "130000" not in img.info["Title"]
+    rgb = img.convert("RGB")
+    target = tuple(int(AREA_OUTLINE[i:i + 2], 16) for i in (1, 3, 5))
+    xs, ys = [], []
+    for y in range(height):
+        for x in range(width):
+            if rgb.getpixel((x, y)) == target:
+                xs.append(x)
+                ys.append(y)
+    assert xs, "the area's outline is drawn"
+    assert min(xs) > 0 and max(xs) < width - 1
+    assert min(ys) > _title_height(width) and max(ys) < height - 20  # above the attribution strip

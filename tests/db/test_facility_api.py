@@ -62,8 +62,11 @@ def test_public_supplier_links_are_shown(client, conn):
 
 
 def test_private_and_inactive_supplier_links_are_not_shown(client, conn):
-    existing = conn.execute("""SELECT facility_id FROM brand_facility_links GROUP BY facility_id
-                               HAVING bool_and(NOT is_public) ORDER BY facility_id LIMIT 1""").fetchone()
+    # A public facility linked only privately (one created from private rows alone is hidden altogether).
+    existing = conn.execute("""SELECT l.facility_id FROM brand_facility_links l
+                               JOIN facilities f ON f.id = l.facility_id AND f.private_to_brand IS NULL
+                               GROUP BY l.facility_id HAVING bool_and(NOT l.is_public)
+                               ORDER BY l.facility_id LIMIT 1""").fetchone()
     if existing is not None:
         assert _facility(client, existing[0])["brands"] == []
     # The bundled data has no private links: add a private and an inactive one to a facility without links.

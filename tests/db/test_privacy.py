@@ -130,7 +130,7 @@ def test_tiles_never_carry_private_links(world, viewer):
 @pytest.mark.parametrize("viewer", VIEWERS)
 def test_facility_api_and_pages_show_only_public_brands(world, viewer):
     client, ids, slug = world["clients"][viewer], world["ids"], world["p_slug"]
-    assert client.get(f"/api/facilities/{ids['S1']}").json["brands"] == []
+    assert client.get(f"/api/facilities/{ids['S1']}").status_code == 404  # made from private rows alone
     assert client.get(f"/api/facilities/{ids['S5']}").json["brands"] == []
     assert slug not in {b["slug"] for b in client.get(f"/api/facilities/{ids['S3']}").json["brands"]}
     assert slug in {b["slug"] for b in client.get(f"/api/facilities/{ids['S2']}").json["brands"]}
@@ -214,16 +214,17 @@ def test_search_near_exports_and_ogc(world, viewer):
 SKIP = ("static", "pages.vendor", "styles.glyphs", "styles.sprite", "raster.tile", "raster.geotiff")
 
 
-def _urls(app, world, ref):
-    """A URL for every GET endpoint, its parameters pointing at facility `ref`, brand P and P's list."""
+def _urls(app, world, ref, layer="suppliers", z=12):
+    """A URL for every GET endpoint, its parameters pointing at facility `ref`, brand P and P's list (and at
+    `layer` where a layer is named)."""
     ids, slug = world["ids"], world["p_slug"]
     lon, lat = world["points"][ref]
-    t = mercantile.tile(lon, lat, 12)
+    t = mercantile.tile(lon, lat, z)
     by_name = {"facility_id": ids[ref], "fid": ids[ref], "slug": slug, "list_id": world["list_id"],
-               "station_id": 1, "token": "x", "job_id": "x", "collection_id": "suppliers",
-               "spec": "suppliers", "z": 12, "x": t.x, "y": t.y, "fmt": "csv"}
-    by_endpoint = {"styles.style": {"name": "supply-chain"}, "exports.export": {"name": "suppliers.geojson"},
-                   "tiles.tilejson_view": {"spec": "suppliers"}}
+               "station_id": 1, "token": "x", "job_id": "x", "collection_id": layer,
+               "spec": layer, "z": z, "x": t.x, "y": t.y, "fmt": "csv"}
+    by_endpoint = {"styles.style": {"name": "supply-chain"}, "exports.export": {"name": f"{layer}.geojson"},
+                   "tiles.tilejson_view": {"spec": layer}}
     # Parameters are probed apart: pages and APIs echo their query (links, request URLs), and an echoed name
     # beside the brand in the path is no leak.
     search = f"?q={world['names'][ref]}&lon={lon}&lat={lat}&radius_m=5000"
@@ -276,3 +277,104 @@ def test_the_probe_sees_what_the_brand_sees(app, world):
     found = [url for url in _urls(app, world, "S1") if _leaks(_text(client.get(url)), world, url)]
     assert any(u.startswith(f"/api/brands/{world['p_slug']}/suppliers") for u in found)
     assert any(u.startswith(f"/brands/{world['p_slug']}/report.csv") for u in found)
+
+
+# --- facilities made from private rows alone (issue 13) -----------------------------------------------------
+
+def _bbox(point, d=0.05):
+    lon, lat = point
+    return f"{lon - d},{lat - d},{lon + d},{lat + d}"
+
+
+def _factory_ids(tile):
+    return {f["properties"].get("id") for f in tile.get("factories", {}).get("features", [])}
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_a_facility_made_from_private_rows_is_hidden_from_others(app, world, viewer):
+    """S1 exists only because brand P listed it privately: no public surface shows it, nor counts it."""
+    client, fid, name = world["clients"][viewer], world["ids"]["S1"], world["names"]["S1"]
+    point = world["points"]["S1"]
+    r = client.get(f"/api/facilities/{fid}")
+    assert r.status_code == 404 and r.is_json
+    assert client.get(f"/facilities/{fid}").status_code == 404
+    assert fid not in {x["id"] for x in client.get(f"/api/search?q={name}").json["results"]}
+    assert f"/facilities/{fid}" not in client.get(f"/search?q={name}").get_data(as_text=True)
+    near = client.get(f"/api/near?lon={point[0]}&lat={point[1]}&radius_m=1000").json
+    assert fid not in {x["id"] for x in near["facilities"]}
+    for z in (0, 3, 6, 10, 12, 14):
+        assert fid not in _factory_ids(_tile(client, "factories", *point, z)), z
+        assert fid not in _factory_ids(_tile(client, "factories", *point, z, "?industry=other")), z
+    bbox = _bbox(point)
+    for url in (f"/exports/factories.geojson?bbox={bbox}", f"/exports/factories.csv?bbox={bbox}",
+                f"/ogc/collections/factories/items?bbox={bbox}&limit=1000"):
+        r = client.get(url)
+        assert r.status_code == 200 and name not in r.get_data(as_text=True), url
+    assert client.get(f"/ogc/collections/factories/items/{fid}").status_code == 404
+    # every GET endpoint, pointed at S1 and the factories layer
+    leaks = []
+    for z in (6, 12):
+        for url in _urls(app, world, "S1", "factories", z):
+            body = _text(client.get(url))
+            if "?q=" in url:  # the query (S1's name) is echoed: look for S1 itself
+                if f"/facilities/{fid}\"" in body or f'"id": {fid},' in body or f'"id":{fid},' in body:
+                    leaks.append(url)
+            elif name in body:
+                leaks.append(url)
+    assert leaks == [], "\n".join(leaks)
+
+
+@pytest.mark.parametrize("viewer", ("own", "admin"))
+def test_the_brand_still_sees_its_own_facility(world, viewer):
+    client, fid, name = world["clients"][viewer], world["ids"]["S1"], world["names"]["S1"]
+    assert client.get(f"/api/facilities/{fid}").json["name_en"] == name
+    assert name in client.get(f"/facilities/{fid}").get_data(as_text=True)
+    assert fid in {f["id"] for f in client.get(f"/api/brands/{world['p_slug']}/suppliers").json["features"]}
+
+
+def _cells_total(c) -> int:
+    return c.execute("SELECT coalesce(sum(n), 0) FROM facility_cells WHERE z = 0").fetchone()[0]
+
+
+def _visible(c) -> int:
+    return c.execute("SELECT count(*) FROM facilities WHERE private_to_brand IS NULL").fetchone()[0]
+
+
+def test_a_private_facility_is_the_brands_own_until_linked_publicly(app, db_url):
+    """Another brand never matches, chooses or counts it; once its brand lists it publicly, everyone sees it."""
+    a_id, _ = make_brand(db_url, "owner")
+    b_id, _ = make_brand(db_url, "stranger")
+    lon, lat = _spot()
+    row = {"ref": "X", "name": unique("Hiddenworks"), "lon": lon, "lat": lat, "public": "no"}
+    client = app.test_client()
+    with psycopg.connect(db_url) as c:
+        c.execute("SELECT refresh_facility_cells(true)")
+        before = _cells_total(c)
+        assert before == _visible(c)
+        up = sl.upload(c, a_id, csv_bytes([row]), "a.csv")
+        fid = up.rows[0].facility_id
+        assert up.rows[0].outcome == "new_facility"
+        assert c.execute("SELECT private_to_brand FROM facilities WHERE id = %s", (fid,)).fetchone()[0] == a_id
+        assert _cells_total(c) == before == _visible(c)  # the cells trigger leaves it out
+        c.commit()
+        assert client.get(f"/api/facilities/{fid}").status_code == 404
+        # another brand listing the same name and place makes a facility of its own, never sees A's
+        up_b = sl.upload(c, b_id, csv_bytes([row]), "b.csv")
+        assert up_b.rows[0].facility_id != fid
+        assert fid not in {x["facility_id"] for x in up_b.rows[0].candidates}
+        near = {**row, "lon": f"{float(lon) + 0.01:.6f}"}  # an uncertain match would offer A's as candidate
+        up_b = sl.upload(c, b_id, csv_bytes([near]), "b2.csv")
+        assert fid not in {x["facility_id"] for x in up_b.rows[0].candidates}
+        with pytest.raises(sl.ListError, match="no facility"):
+            c.execute("UPDATE supplier_list_rows SET outcome = 'review' WHERE list_id = %s", (up_b.list_id,))
+            c.execute("UPDATE supplier_lists SET status = 'pending' WHERE id = %s", (up_b.list_id,))
+            rid = c.execute("SELECT id FROM supplier_list_rows WHERE list_id = %s", (up_b.list_id,)).fetchone()[0]
+            sl.decide(c, b_id, rid, "choose", None, fid)
+        c.rollback()
+        # A lists it publicly: it is matched (A's own) and shown to everyone, and counted in the cells
+        up = sl.upload(c, a_id, csv_bytes([{**row, "public": "yes"}]), "a2.csv")
+        assert up.status == "accepted" and up.rows[0].outcome == "linked" and up.rows[0].facility_id == fid
+        assert c.execute("SELECT private_to_brand FROM facilities WHERE id = %s", (fid,)).fetchone()[0] is None
+        assert _cells_total(c) == _visible(c)
+        c.commit()
+    assert client.get(f"/api/facilities/{fid}").json["name_en"] == row["name"]

@@ -6,7 +6,9 @@ import random
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 
+import numpy as np
 import psycopg
 import pytest
 
@@ -14,6 +16,8 @@ from accounts import tokens
 from ingest import readings
 from ingest.readings import load_readings_csv
 from monitoring import rollups
+from monitoring.hourly import compute_hourly_aqi
+from monitoring.partitions import ensure_month_partitions
 from standards import aqi
 
 BJ = timezone(timedelta(hours=8))
@@ -186,28 +190,33 @@ def _raw_day(conn, sid, day):
                         (sid, day)).fetchall()
 
 
+def _decimal(v):
+    """A stored float4 reading as the decimal it was written as (its shortest round-trip form)."""
+    return None if v is None else Decimal(str(np.float32(v)))
+
+
 def _expected(raw, day):
-    """The day's aggregates recomputed here from the raw hourly values."""
+    """The day's aggregates recomputed here from the raw hourly values (means exact, in decimal)."""
     cols = {p: [r[i] for r in raw] for i, p in enumerate(("pm25", "pm10", "so2", "no2", "co", "o3"), 1)}
     out = {}
     for p in ("pm25", "pm10", "so2", "no2", "co"):
-        vals = [v for v in cols[p] if v is not None]
-        out[p] = (sum(vals) / len(vals) if vals else None, len(vals))
+        vals = [_decimal(v) for v in cols[p] if v is not None]
+        out[p] = (float(sum(vals) / len(vals)) if vals else None, len(vals))
     by_hour = {r[0]: r[6] for r in raw}
     windows = []
     for end in range(7, 24):
         if end not in by_hour:
             continue
         vals = [by_hour.get(h) for h in range(end - 7, end + 1)]
-        vals = [v for v in vals if v is not None]
+        vals = [_decimal(v) for v in vals if v is not None]
         if len(vals) >= 6:
-            windows.append(sum(vals) / len(vals))
+            windows.append(float(sum(vals) / len(vals)))
     o3 = [v for v in cols["o3"] if v is not None]
     out["o3_8h"] = (max(windows) if windows else None, len(windows))
     out["o3_1h"] = (max(o3) if o3 else None, len(o3))
     valid = {p: out[p][0] if out[p][1] >= 20 else None for p in ("pm25", "pm10", "so2", "no2", "co")}
     valid["o3_8h"] = out["o3_8h"][0] if out["o3_8h"][1] >= 14 else None
-    valid["o3_1h"] = out["o3_1h"][0] if out["o3_1h"][1] >= 20 else None
+    valid["o3_1h"] = out["o3_1h"][0]  # no minimum count for the daily 1-hour maximum (GB 3095-2012 table 4)
     return out, aqi.daily_aqi(valid, aqi.version_for(day))
 
 
@@ -243,6 +252,64 @@ def test_every_bundled_station_day_has_a_rollup(conn):
                             "WHERE s.dataset_id = 'beijing-multisite-aq'")
     assert hours == 420768 and days == 12 * 1461  # 2013-03-01 .. 2017-02-28, Beijing days
     assert one(conn, "SELECT count(*) FROM air_daily WHERE aqi IS NOT NULL")[0] > 0.9 * days
+
+
+def test_2012_days_and_hours_publish_the_aqi_of_the_pollutants_present(conn):
+    # The 2026 NA rule (a pollutant missing and AQI <= 100) does not reach back to HJ 633-2012 dates.
+    assert one(conn, "SELECT count(*) FROM air_daily WHERE version = 'hj633_2012' "
+                     "AND aqi IS NULL AND iaqi <> '{}'")[0] == 0
+    assert one(conn, "SELECT count(*) FROM air_daily WHERE version = 'hj633_2012' AND aqi IS NOT NULL "
+                     "AND least(n_pm25, n_pm10, n_so2, n_no2, n_co) < 20")[0] > 900
+    assert one(conn, "SELECT count(*) FROM air_aqi_hourly WHERE version = 'hj633_2012' "
+                     "AND aqi IS NULL AND iaqi <> '{}'")[0] == 0
+
+
+def test_o3_daily_1h_maximum_needs_no_20_hours(conn):
+    # GB 3095-2012 table 4 sets the 20-hour minimum for 24-hour means only; O3's daily 1-hour maximum counts.
+    rows = conn.execute("""SELECT o3_1h_max, iaqi FROM air_daily WHERE version = 'hj633_2012'
+                           AND n_o3 BETWEEN 1 AND 19 AND n_o3_8h < 14""").fetchall()
+    assert rows, "the Beijing data has days with few O3 hours"
+    for o3_1h, iaqi in rows:
+        assert iaqi["o3"] == aqi._round(aqi.iaqi("o3", "1h", o3_1h, "hj633_2012"))
+
+
+def _hourly(conn, code, first, last):
+    return conn.execute("""SELECT to_char(h.observed_at AT TIME ZONE 'Asia/Shanghai', 'HH24'), h.aqi, h.iaqi,
+                                  h.version
+                           FROM air_aqi_hourly h JOIN stations s ON s.id = h.station_id
+                           WHERE s.code = %s AND h.observed_at BETWEEN %s AND %s ORDER BY h.observed_at""",
+                        (code, first, last)).fetchall()
+
+
+def test_2012_hourly_so2_above_800_uses_the_24h_moving_mean(conn, tmp_path):
+    so2 = {3: 900, 23: 900}  # 03:00 has 4 hours behind it (no valid 24-hour mean), 23:00 has 24
+    rows = "".join(f"1005A,{FREE_DAY} {h:02d}:00,10,10,{so2.get(h, 100)},10,10,0.5\n" for h in range(24))
+    assert load_readings_csv(conn, write(tmp_path, HEADER + rows)).counts["inserted"] == 24
+    first, last = datetime(2013, 2, 28, tzinfo=BJ), datetime(2013, 2, 28, 23, tzinfo=BJ)
+    hours = {h: (a, i) for h, a, i, _ in _hourly(conn, "1005A", first, last)}
+    mean = (22 * 100 + 2 * 900) / 24  # 166.67: 24-hour IAQI 100 + 50 * 16.67 / 325 = 102.6
+    assert hours["23"] == (103, hours["23"][1]) and hours["23"][1]["so2"] == 103
+    assert aqi._round(aqi.iaqi("so2", "24h", mean, "hj633_2012")) == 103
+    assert hours["03"][0] is None and "so2" not in hours["03"][1]  # SO2 unknown: no AQI rather than 6
+    # The bulk path (bundled loader) gives the same.
+    conn.execute("DELETE FROM air_aqi_hourly h USING stations s WHERE s.id = h.station_id AND s.code = '1005A' "
+                 "AND h.observed_at BETWEEN %s AND %s", (first, last))
+    assert compute_hourly_aqi(conn) == 24
+    assert {h: (a, i) for h, a, i, _ in _hourly(conn, "1005A", first, last)} == hours
+
+
+def test_hourly_version_by_the_local_date(conn):
+    # Beijing 2026-03-01 00:00-07:59 is 2026-02-28 in UTC: HJ 633-2026 applies by the local date.
+    ensure_month_partitions(conn, "air_readings", datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC))
+    sid = one(conn, "SELECT id FROM stations WHERE code = '1006A'")[0]
+    for h in (23, 24, 31, 32):  # 2026-02-28 23:00 .. 2026-03-01 08:00 Beijing
+        conn.execute("INSERT INTO air_readings (station_id, observed_at, pm25, dataset_id) VALUES (%s, %s, 80, "
+                     "'beijing-multisite-aq')", (sid, datetime(2026, 2, 28, tzinfo=BJ) + timedelta(hours=h)))
+    assert compute_hourly_aqi(conn) == 4
+    got = _hourly(conn, "1006A", datetime(2026, 2, 28, 23, tzinfo=BJ), datetime(2026, 3, 1, 8, tzinfo=BJ))
+    assert [v for *_, v in got] == ["hj633_2012", "hj633_2026", "hj633_2026", "hj633_2026"]
+    # PM2.5 80 alone: 2012 publishes 107; 2026 gives IAQI 119 (above 100, so published despite the gaps).
+    assert [a for _, a, _, _ in got] == [107, 119, 119, 119]
 
 
 # ---- push API ----
@@ -335,7 +402,9 @@ def test_push_is_idempotent_and_says_what_happened_to_each_item(client, token, p
         assert one(c, "SELECT count(aqi) FROM air_aqi_hourly WHERE station_id = %s", sid)[0] == 2
         daily = one(c, "SELECT hours, pm25, n_pm25, aqi FROM air_daily WHERE station_id = %s "
                        "AND day = '2016-06-01'", sid)
-        assert daily == (2, 30.0, 2, None)  # two hours: too few for a daily AQI
+        # Two hours: too few for any 24-hour mean, but (HJ 633-2012, 2016) the O3 1-hour maximum (80) counts,
+        # and 2012 publishes the AQI of the pollutants present.
+        assert daily == (2, 30.0, 2, 25)
         used = "SELECT bool_or(last_used_at IS NOT NULL) FROM api_tokens WHERE label = 'test-client'"
         assert one(c, used)[0]
     hours = client.get(f"/api/stations/{sid}/readings?interval=hour&from=2016-06-01&to=2016-06-01").json
@@ -382,3 +451,25 @@ def test_cli_creates_a_token_shown_once(settings, client, push_station, db_url):
 
 def test_rollup_helpers_use_beijing_days():
     assert rollups.local_day(datetime(2016, 5, 31, 16, tzinfo=UTC)) == date(2016, 6, 1)
+
+
+def test_concurrent_pushes_into_a_new_month_all_succeed(app, push_station, db_url):
+    """20 clients push the first readings of a month with no partition yet: none deadlocks, none is a 5xx."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    month = "2011-03"  # before every bundled reading: its partition does not exist yet
+    with psycopg.connect(db_url) as c:
+        assert c.execute("SELECT to_regclass('air_readings_2011_03')").fetchone()[0] is None
+        secrets = [tokens.create(c, f"test-concurrent-{i}")[1] for i in range(20)]
+
+    def one(i: int) -> int:
+        body = {"readings": [{"station": TEST_CODE, "observed_at": f"{month}-{1 + i:02d}T10:00:00+08:00",
+                              "pm25": 30, "pm10": 50, "so2": 5, "no2": 30, "o3": 80, "co": 0.6}]}
+        return app.test_client().post("/api/readings", json=body,
+                                      headers={"Authorization": f"Bearer {secrets[i]}"}).status_code
+
+    with ThreadPoolExecutor(20) as pool:
+        statuses = list(pool.map(one, range(20)))
+    assert statuses == [200] * 20
+    with psycopg.connect(db_url) as c:
+        c.execute("DROP TABLE IF EXISTS air_readings_2011_03")

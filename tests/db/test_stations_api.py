@@ -168,3 +168,20 @@ def test_water_station_series(client, conn):
     get(client, "/api/stations/999999999/readings", 404)
     text = get(client, f"/api/stations/{wid}/readings?format=csv").get_data(as_text=True)
     assert text.startswith("station_code,observed_at,ph,")
+
+
+def test_daily_sub_indices_come_from_exact_means(client, conn):
+    # A CO day mean of exactly 0.96 mg/m3 (IAQI 24): kept as float4 it was 0.96000004, whose IAQI is 25.
+    sid = one(conn, """SELECT station_id FROM air_readings
+                       WHERE observed_at >= '2016-05-31T00:00+08' AND observed_at < '2016-06-01T00:00+08'
+                       GROUP BY station_id HAVING avg(co::numeric) = 0.96 AND count(co) >= 20
+                       ORDER BY station_id LIMIT 1""")[0]
+    body = get(client, f"/api/stations/{sid}/readings?from=2016-05-31&to=2016-05-31&interval=day").json
+    row = dict(zip(body["fields"], body["rows"][0], strict=True))
+    assert row["co"] == 0.96 and row["iaqi_co"] == 24
+    # Every stored sub-index agrees with its stored mean (no float4 rounding between them).
+    for p in ("pm25", "pm10", "so2", "no2", "co"):
+        bad = [(d, v, i) for d, v, i in conn.execute(
+            f"SELECT day, {p}, (iaqi->>'{p}')::int FROM air_daily WHERE iaqi ? '{p}' AND n_{p} >= 20 "
+            "AND version = 'hj633_2012'") if aqi._round(aqi.iaqi(p, "24h", v, "hj633_2012")) != i]
+        assert not bad, (p, bad[:3])

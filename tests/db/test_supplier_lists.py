@@ -102,7 +102,7 @@ def test_upload_matches_every_row(db_url, brand, known):
         assert r4.outcome == "review" and sl.REVIEW <= r4.confidence < sl.AUTO_LINK
         assert r4.match_facility_id == known["id"] and r4.candidates[0]["distance_m"] > 2000
         assert up.summary == {"rows": 4, "linked": 2, "review": 1, "new_facility": 1, "rejected": 0,
-                              "read_as": "CSV, UTF-8"}
+                              "duplicates": 0, "read_as": "CSV, UTF-8"}
         # nothing shows before the list is accepted
         assert _links(c, brand[0]) == {}
         name_zh = c.execute("SELECT name_en, dataset_id FROM facilities WHERE id = %s",
@@ -234,8 +234,8 @@ def test_xlsx_with_chinese_headers_gcj02_and_gbk(db_url, brand):
 
 def test_review_choose_new_and_drop(db_url, brand, known):
     name = known["name"].replace("有限公司", "公司")
-    rows = [{"ref": str(i), "name": name, "lon": f"{known['lon'] + 0.03:.6f}", "lat": f"{known['lat']:.6f}"}
-            for i in range(1, 4)]
+    rows = [{"ref": str(i), "name": name, "lon": f"{known['lon'] + 0.03 + i * 0.002:.6f}",
+             "lat": f"{known['lat']:.6f}"} for i in range(1, 4)]  # 200 m apart: three suppliers, not duplicates
     with psycopg.connect(db_url) as c:
         up = sl.upload(c, brand[0], csv_bytes(rows), "review.csv")
         c.commit()  # the workflow leaves committing to its caller
@@ -409,6 +409,124 @@ def test_review_through_the_json_api(app, client, db_url, brand, facilities):
     assert client.post(url, json={"action": "accept"}).status_code == 403  # no CSRF header
     headers = {"X-CSRF-Token": csrf_token(client, f"/brands/{brand[1]}/lists")}
     assert client.post(url, json={"action": "maybe"}, headers=headers).status_code == 400
+    for bad in ([1, 2], {"action": "choose", "facility_id": True}, {"action": ["accept"]},
+                {"action": "choose", "facility_id": 2**63}):
+        assert client.post(url, json=bad, headers=headers).status_code == 400, bad
+    deep = client.post(url, data="[" * 5000 + "]" * 5000, content_type="application/json", headers=headers)
+    assert deep.status_code == 400
     r = client.post(url, json={"action": "accept"}, headers=headers)
     assert r.status_code == 200 and r.json["list_accepted"] and r.json["facility_id"] == known["id"]
     assert client.get(f"/api/brands/{brand[1]}/review").json["rows"] == []
+
+
+def test_a_refused_list_reports_the_rows_that_refused_it_first(client, db_url, brand):
+    """The bad rows lead the report (JSON, the stored rows and the page), explained in the page's language."""
+    lon, lat = spot()
+    rows = [{"name": unique(f"Good {i}"), "lon": f"{float(lon) + i / 10:.6f}", "lat": lat, "tier": "Tier 2"}
+            for i in range(4)]
+    rows.insert(2, {"name": "", "lon": lon, "lat": lat, "tier": ""})
+    rows.append({"name": "Bad tier", "lon": lon, "lat": lat, "tier": "tier 9"})
+    with psycopg.connect(db_url) as c:
+        up = sl.upload(c, brand[0], csv_bytes(rows), "refused.csv")
+        c.commit()
+    assert up.status == "rejected" and up.summary["refused_by"] == [4, 7]
+    assert [r["line"] for r in up.as_dict()["rows"]] == [4, 7, 2, 3, 5, 6]
+    user = make_user(db_url, "brand", brand[0])
+    assert login(client, user).status_code == 302
+    body = client.get(f"/api/brands/{brand[1]}/lists/{up.list_id}").json
+    assert [r["line"] for r in body["rows"]] == [4, 7, 2, 3, 5, 6]
+    assert body["rows"][1]["reason"].startswith("tier: unknown tier 'tier 9'")
+    zh = client.get(f"/brands/{brand[1]}/lists/{up.list_id}?lang=zh").get_data(as_text=True)
+    assert "以下 2 行导致未导入（列在最前）：第 4, 7 行" in zh and "未导入：本文件有错误行" in zh
+    assert "not imported:" not in zh
+    assert zh.index('data-line="4"') < zh.index('data-line="7"') < zh.index('data-line="2"')
+    en = client.get(f"/brands/{brand[1]}/lists/{up.list_id}?lang=en").get_data(as_text=True)
+    assert "These 2 rows kept the file from being imported (listed first): lines 4, 7." in en
+
+
+def test_duplicate_rows_are_reported_not_collapsed(db_url, brand, facilities):
+    lon, lat = map(float, spot())
+    name = unique("重复测试工厂有限公司")
+    rows = [{"ref": "A", "name": name, "lon": f"{lon:.6f}", "lat": f"{lat:.6f}", "public": "yes"},
+            {"ref": "B", "name": name.replace("有限公司", "公司"), "lon": f"{lon + 0.0004:.6f}",
+             "lat": f"{lat:.6f}", "public": "no"},  # about 40 m east
+            {"ref": "C", "name": "whatever", "uscc": facilities[0]["uscc"], "public": "yes"},
+            {"ref": "D", "name": "whatever else", "uscc": facilities[0]["uscc"], "public": "yes"},
+            {"ref": "E", "name": unique("Buyer"), "lon": f"{lon + 0.1:.6f}", "lat": f"{lat:.6f}", "parent": "B",
+             "public": "yes"}]
+    with psycopg.connect(db_url) as c:
+        up = sl.upload(c, brand[0], csv_bytes(rows, ["ref", "name", "uscc", "lon", "lat", "parent", "public"]),
+                       "dups.csv")
+        by_ref = {r.ref: r for r in up.rows}
+        assert up.status == "accepted" and up.summary["duplicates"] == 2 and up.summary["rejected"] == 2
+        assert by_ref["B"].duplicate_of == 2 and "duplicate of line 2" in by_ref["B"].reason
+        assert by_ref["D"].duplicate_of == 4 and "duplicate of line 4" in by_ref["D"].reason
+        assert by_ref["A"].outcome == "new_facility" and by_ref["A"].public is False
+        links = _links(c, brand[0])
+        assert set(links) == {by_ref["A"].facility_id, facilities[0]["uscc_id"], by_ref["E"].facility_id}
+        assert links[by_ref["A"].facility_id][1] is False  # B asked for privacy
+        edges = set(c.execute("SELECT supplier_facility_id, buyer_facility_id FROM supplier_edges "
+                              "WHERE list_id = %s", (up.list_id,)).fetchall())
+        assert edges == {(by_ref["E"].facility_id, by_ref["A"].facility_id)}
+        stored = {r["ref"]: r for r in sl.list_rows(c, brand[0], up.list_id)}
+        assert stored["B"]["outcome"] == "rejected" and "duplicate of line 2" in stored["B"]["reason"]
+
+
+def test_a_synthetic_uscc_on_file_does_not_count_against_a_match(db_url, brand):
+    from standards.uscc import make
+
+    with psycopg.connect(db_url) as c:
+        fid, name, lon, lat, code = c.execute("""
+            SELECT f.id, f.name_zh, ST_X(f.geom), ST_Y(f.geom), c.uscc FROM facilities f
+            JOIN companies c ON c.id = f.company_id
+            WHERE c.synthetic AND (f.attrs->>'uscc_synthetic')::boolean AND f.private_to_brand IS NULL
+              AND NOT EXISTS (SELECT 1 FROM facilities g WHERE g.id <> f.id
+                              AND ST_DWithin(g.geom::geography, f.geom::geography, 3000))
+            ORDER BY f.id LIMIT 1""").fetchone()
+        real = make("440300", random.randrange(10**8))
+        assert real != code.strip()
+        row = {"name": name, "uscc": real, "lon": f"{lon:.6f}", "lat": f"{lat:.6f}", "public": "yes"}
+        up = sl.upload(c, brand[0], csv_bytes([row]), "synthetic.csv")
+        r = up.rows[0]
+        assert r.outcome == "linked" and r.facility_id == fid and r.confidence >= sl.AUTO_LINK, r.reason
+        assert r.candidates[0]["uscc_synthetic"] is True
+        c.rollback()
+        # a real USCC on file that names another company keeps the penalty
+        lon2, lat2 = spot()
+        first = {"name": unique("Registered Works"), "uscc": make("440300", random.randrange(10**8)),
+                 "lon": lon2, "lat": lat2, "public": "yes"}
+        made = sl.upload(c, brand[0], csv_bytes([first]), "real.csv").rows[0]
+        assert made.outcome == "new_facility"
+        other = {**first, "uscc": make("110000", random.randrange(10**8))}
+        again = sl.upload(c, brand[0], csv_bytes([other]), "real2.csv").rows[0]
+        assert again.outcome != "linked" and again.confidence < sl.AUTO_LINK
+        assert again.candidates[0]["facility_id"] == made.facility_id and not again.candidates[0]["uscc_synthetic"]
+        c.rollback()
+
+
+def test_the_report_never_holds_a_formula(app, db_url, brand):
+    """Supplier names that a spreadsheet would run are written as quoted text; numbers stay numbers."""
+    payloads = ['=HYPERLINK("http://evil.example","x")', "=1+1", "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3"]
+    rows = [{"name": p + unique(" "), "address": p, "lon": spot()[0], "lat": spot()[1], "public": "yes"}
+            for p in payloads]
+    with psycopg.connect(db_url) as c:
+        up = sl.upload(c, brand[0], csv_bytes(rows), "formulas.csv")
+        assert up.status == "accepted", [r.reason for r in up.rows]
+    client = app.test_client()
+    import csv as csvlib
+
+    text = client.get(f"/brands/{brand[1]}/report.csv").data.decode("utf-8-sig")
+    table = list(csvlib.reader(line for line in text.splitlines() if not line.startswith("#")))
+    header, body = table[0], table[1:]
+    assert len(body) == len(payloads)
+    for line in body:
+        for col in ("name_en", "address"):
+            value = line[header.index(col)]
+            assert value.startswith("'") and value[1] in "=+-@", value
+    from openpyxl import load_workbook
+
+    ws = load_workbook(io.BytesIO(client.get(f"/brands/{brand[1]}/report.xlsx").data)).worksheets[0]
+    for cells in ws.iter_rows(min_row=2):
+        assert all(cell.data_type != "f" for cell in cells)
+        assert isinstance(cells[0].value, int) and cells[0].data_type == "n"  # the facility id stays a number
+        assert str(cells[2].value).startswith("'") and str(cells[3].value).startswith("'")

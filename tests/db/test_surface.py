@@ -67,3 +67,21 @@ def test_bad_times_are_refused(client, query):
 @pytest.mark.parametrize("path", ["/raster/pm25/3/a/3.png", "/raster/pm25/3/8/3.png", "/raster/pm25/40/0/0.png"])
 def test_bad_addresses_are_refused(client, path):
     assert client.get(path).status_code == 400
+
+
+def test_the_surface_scale_follows_the_configured_cutover_by_local_date(settings):
+    from app import create_app
+
+    moved = create_app(settings.model_copy(update={"aqi_cutover": "2016-01-01"}))
+    moved.testing = True
+    try:
+        c = moved.test_client()
+        assert "HJ 633-2026" in c.get(f"/raster/pm25.json?date={DAY}").get_json()["scale"]
+        assert "HJ 633-2012" in c.get("/raster/pm25.json?date=2015-12-31").get_json()["scale"]
+        # 2016-01-01 00:00 in Beijing is 2015-12-31 16:00 UTC: the local date decides.
+        first = c.get("/raster/pm25.json?time=2016-01-01T00:00%2B08:00").get_json()
+        assert "HJ 633-2026" in first["scale"] and first["classes"][1]["high"] == 60
+        last = c.get("/raster/pm25.json?time=2015-12-31T23:00%2B08:00").get_json()
+        assert "HJ 633-2012" in last["scale"] and last["classes"][1]["high"] == 75
+    finally:
+        moved.extensions["pool"].close()

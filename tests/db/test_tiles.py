@@ -49,11 +49,11 @@ def test_catalog_and_tilejson_come_from_the_registry(client):
 
 
 def test_z0_clusters_add_up_to_the_whole_layer(client, conn):
-    total = scalar(conn, "SELECT count(*) FROM facilities")
+    total = scalar(conn, "SELECT count(*) FROM facilities WHERE private_to_brand IS NULL")  # (0009: hidden)
     feats = features(client, "factories", 0, 0, 0)
     assert sum(f["properties"]["count"] for f in feats) == total
     assert sum(f["properties"]["violation_count"] for f in feats) == scalar(
-        conn, "SELECT sum(violation_count) FROM facilities")
+        conn, "SELECT sum(violation_count) FROM facilities WHERE private_to_brand IS NULL")
     for f in feats:
         assert set(f["properties"]) <= set(LAYERS.get("factories").cluster_properties)
 
@@ -264,7 +264,7 @@ def test_cells_are_used_while_clean_and_cover_every_facility_once(conn):
     assert tile_mode(conn, layer, 3, frozenset({"industry"})) == "clusters"
     assert tile_mode(conn, layer, 3, frozenset({"since"})) == "clusters"
     assert tile_mode(conn, layer, layer.cluster_below, frozenset()) == "points"
-    total = scalar(conn, "SELECT count(*) FROM facilities")
+    total = scalar(conn, "SELECT count(*) FROM facilities WHERE private_to_brand IS NULL")
     for z in (4, layer.cluster_below - 1):
         assert scalar(conn, "SELECT sum(n) FROM facility_cells WHERE z = %s", z) == total
     # Every facility is in exactly one z4 tile: the tiles' clusters add up to the whole layer.
@@ -292,3 +292,38 @@ def test_cells_are_used_while_clean_and_cover_every_facility_once(conn):
     bump_data_version(conn)
     assert tile_mode(conn, layer, 3, frozenset()) == "cells"
     assert scalar(conn, "SELECT count(*) FROM facility_cells WHERE n = 0") == 0
+
+
+def _edge_point(kind):
+    """A z5 point on one kind of tile edge (or world edge) and the tiles whose envelopes touch it."""
+    # z5 tile 24 | 25 share lon 101.25; rows 12 | 13 share the latitude of tile 13's top edge.
+    lat_mid, lon_mid = 36.0, 106.0  # inside z5 tile (25, 12)
+    assert mercantile.tile(lon_mid, lat_mid, 5) == mercantile.Tile(25, 12, 5)
+    lat_edge = mercantile.ul(25, 13, 5).lat
+    world = mercantile.ul(0, 0, 5).lat
+    return {
+        "vertical": ((101.25, lat_mid), [(24, 12), (25, 12)]),
+        "horizontal": ((lon_mid, lat_edge), [(25, 12), (25, 13)]),
+        "corner": ((101.25, lat_edge), [(24, 12), (25, 12), (24, 13), (25, 13)]),
+        "world west": ((-180.0, lat_mid), [(0, 12), (31, 12)]),
+        "world east": ((180.0, lat_mid), [(0, 12), (31, 12)]),
+        "world north": ((lon_mid, world), [(25, 0)]),
+        "world south": ((lon_mid, -world), [(25, 31)]),
+    }[kind]
+
+
+@pytest.mark.parametrize("kind", ["vertical", "horizontal", "corner", "world west", "world east", "world north",
+                                  "world south"])
+@pytest.mark.parametrize("mode,filters", [("clusters", {"industry": ["power_hydro"]}), ("clusters", {}),
+                                          ("cells", {})])
+def test_a_point_on_a_tile_edge_is_counted_in_exactly_one_tile(conn, kind, mode, filters):
+    (lon, lat), tiles = _edge_point(kind)
+
+    def total():
+        return sum(dict(p)["count"] for x, y in tiles for p, _ in _clusters(conn, 5, x, y, mode, filters))
+
+    before = total()
+    conn.execute("""INSERT INTO facilities (dataset_id, ext_id, name_en, industry, geom)
+                    VALUES ('synthetic-demo', 'edge-test', 'Edge test', 'power_hydro',
+                            ST_SetSRID(ST_MakePoint(%s, %s), 4326))""", (lon, lat))
+    assert total() == before + 1, (kind, mode)

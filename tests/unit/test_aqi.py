@@ -1,6 +1,6 @@
 """HJ 633 AQI: the reference vectors, every breakpoint, footnotes, categories, primary pollutants, NA."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -87,6 +87,34 @@ def test_version_by_date_and_scale_name():
     assert aqi.version_for(date(2026, 2, 28)) == "hj633_2012"
     assert aqi.version_for(datetime(2026, 3, 1, 0, 0)) == "hj633_2026"
     assert aqi.scale_name("hj633_2026") == "China AQI (HJ 633-2026)"
+
+
+def test_version_by_the_local_date_in_china_not_the_utc_date():
+    # Beijing 2026-03-01 00:00-07:59 is still 2026-02-28 in UTC: the local date decides.
+    assert aqi.version_for(datetime(2026, 2, 28, 16, 0, tzinfo=UTC)) == "hj633_2026"
+    assert aqi.version_for(datetime(2026, 2, 28, 15, 59, tzinfo=UTC)) == "hj633_2012"
+    assert aqi.version_for(datetime(2026, 3, 1, 7, 0, tzinfo=timezone(timedelta(hours=8)))) == "hj633_2026"
+    assert aqi.version_for(datetime(2016, 1, 1, 3, 0, tzinfo=UTC), date(2016, 1, 1)) == "hj633_2026"
+
+
+def test_2012_publishes_the_aqi_of_the_pollutants_present():
+    # The NA rule (missing pollutant, AQI <= 100) is 2026's (§5.3.1); HJ 633-2012 has none.
+    r = aqi.hourly_aqi({**FULL, "co": None, "pm25": 60}, "hj633_2012")
+    assert r.aqi == 82 and r.primary == ("pm25",) and r.category.level == 2
+    assert aqi.hourly_aqi({**FULL, "co": None, "pm25": 60}, "hj633_2026").aqi is None
+    daily = {"so2": 5, "no2": 20, "co": None, "pm10": 40, "pm25": 20, "o3_8h": 50, "o3_1h": 60}
+    assert aqi.daily_aqi(daily, "hj633_2012").aqi == 40
+    assert aqi.daily_aqi(daily, "hj633_2026").aqi is None
+
+
+def test_2012_so2_above_800_takes_the_24h_mean_iaqi_or_no_aqi():
+    hour = {"so2": 900, "no2": 10, "co": 0.5, "o3": 10, "pm10": 10, "pm25": 10}
+    # Without the 24-hour mean the SO2 sub-index is unknown: no AQI (not 40 with SO2 dropped).
+    r = aqi.hourly_aqi(hour, "hj633_2012")
+    assert r.aqi is None and "so2" not in r.iaqi
+    r = aqi.hourly_aqi({**hour, "so2_24h": 300}, "hj633_2012")  # 24h IAQI of 300: 150 + 50 * 25 / 325
+    assert r.iaqi["so2"] == 124 and r.aqi == 124 and r.primary == ("so2",) and r.over_standard == ("so2",)
+    assert aqi.hourly_aqi({**hour, "so2_24h": 300}, "hj633_2026").iaqi["so2"] == 200  # 2026: fixed at 200
 
 
 def test_moving_averages_need_enough_valid_hours():

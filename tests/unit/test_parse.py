@@ -136,3 +136,11 @@ def test_text_refuses_control_characters(bad):
     with pytest.raises(Invalid):
         parse.choice("kind", bad, ("a",))
     assert parse.clean("q", "line one\nline two\tend") == "line one\nline two\tend"
+
+
+def test_bbox_may_be_degenerate_where_ogc_allows_it():
+    assert parse.bbox("bbox", "0,0,0,0", allow_degenerate=True) == (0.0, 0.0, 0.0, 0.0)
+    with pytest.raises(Invalid):
+        parse.bbox("bbox", "0,0,0,0")
+    with pytest.raises(Invalid):
+        parse.bbox("bbox", "1,0,0,0", allow_degenerate=True)

@@ -73,3 +73,84 @@ def test_rejects_file_and_report_text(tmp_path):
     assert report.text().splitlines() == [
         "f.csv: 2 rows read, 1 valid, 1 rejected", "  f.csv:4 [lon]: not a number: 'x'",
         "nothing committed: fix the rows above, or use --skip-invalid to load the valid rows"]
+
+
+def _xlsx(build=None) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["name", "lon"])
+    ws.append(["A", 116.4])
+    if build:
+        build(ws)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _with_part(data: bytes, name: str, content: bytes) -> bytes:
+    """The XLSX `data` with part `name` replaced (or added), deflated."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != name:
+                dst.writestr(info, src.read(info))
+        dst.writestr(name, content)
+    return out.getvalue()
+
+
+def test_xlsx_shared_strings_bomb_is_refused_before_parsing():
+    """About 40 KB of zip holding a million and one shared strings (17 MB of XML) is refused, not loaded."""
+    import zipfile
+
+    from ingest.reader import XLSX_MAX_SHARED_STRINGS, TableTooLarge
+
+    ns = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    n = XLSX_MAX_SHARED_STRINGS + 1
+    sst = b'<sst ' + ns + b' count="1" uniqueCount="1">' + b"<si><t>a</t></si>" * n + b"</sst>"
+    data = _xlsx()
+    types = zipfile.ZipFile(io.BytesIO(data)).read("[Content_Types].xml").replace(
+        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                     b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    bomb = _with_part(_with_part(data, "[Content_Types].xml", types), "xl/sharedStrings.xml", sst)
+    assert len(bomb) < 200_000
+    with pytest.raises(TableTooLarge, match="shared strings") as err:
+        read_table(bomb)
+    assert isinstance(err.value, TableError)  # callers reporting table errors report this one too
+    from app.errors import status_of
+
+    assert status_of(err.value) == 413
+
+
+def test_xlsx_declaring_gigabytes_is_refused_from_the_zip_directory():
+    import struct
+
+    from ingest.reader import TableTooLarge
+
+    data = bytearray(_xlsx())
+    central = data.rfind(b"PK\x01\x02" + data[data.rfind(b"PK\x01\x02") + 4:data.rfind(b"PK\x01\x02") + 6])
+    assert central > 0
+    struct.pack_into("<I", data, central + 24, 0xFFFF0000)  # the last part's uncompressed size: about 4 GB
+    with pytest.raises(TableTooLarge, match="unpacks to"):
+        read_table(bytes(data))
+
+
+def test_xlsx_rows_and_columns_are_bounded():
+    from ingest.reader import XLSX_MAX_COLUMNS, TableTooLarge
+
+    wide = _xlsx(lambda ws: ws.cell(row=3, column=XLSX_MAX_COLUMNS + 1, value="x"))
+    with pytest.raises(TableTooLarge, match="columns"):
+        read_table(wide)
+    rows = _xlsx(lambda ws: ws.cell(row=1_048_576, column=1, value="x"))
+    dim = b'<dimension ref="A1:B2000000"/>'
+    import re
+    import zipfile
+
+    sheet = zipfile.ZipFile(io.BytesIO(rows)).read("xl/worksheets/sheet1.xml")
+    lying = _with_part(rows, "xl/worksheets/sheet1.xml", re.sub(rb"<dimension [^>]*/>", dim, sheet))
+    with pytest.raises(TableTooLarge, match="rows"):
+        read_table(lying)
+    assert next(read_table(_xlsx()).rows).values == {"name": "A", "lon": "116.4"}

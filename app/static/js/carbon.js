@@ -15,7 +15,9 @@
   const state = () => ({year: year.value, metric: metric.value, scheme: scheme.value});
   const tilesUrl = () => `${location.origin}/tiles/carbon/{z}/{x}/{y}.mvt?${new URLSearchParams(state())}`;
 
+  const hasData = (body) => body.areas.some((a) => a.value != null);
   const legend = (body) => {
+    if (!hasData(body)) { $("carbon-legend").innerHTML = `<li class="no-data">${B.esc(B.t.no_metric_data)}</li>`; return; }
     const colours = B.legend.map((l) => l[2]);
     let lo = Math.min(...body.areas.map((a) => a.value ?? Infinity));
     $("carbon-legend").innerHTML = body.breaks.map((b, i) => {
@@ -27,7 +29,7 @@
   const ranking = (body) => {
     $("carbon-ranking").innerHTML = `<thead><tr><th>${B.esc(B.t.rank)}</th><th>${B.esc(B.t.area)}</th><th>${B.esc(B.t["metric_" + body.metric])}</th></tr></thead>
       <tbody>${body.areas.map((a) => `<tr data-code="${a.code}" class="${a.code === selected ? "selected" : ""}"><td>${a.rank ?? "—"}</td>
-        <td>${B.swatch(B.legend[(a.class || 1) - 1][2])} ${B.esc(B.name(a))}</td><td class="num">${fmt(a.value)}</td></tr>`).join("")}</tbody>`;
+        <td>${a.class ? B.swatch(B.legend[a.class - 1][2]) : '<span class="swatch"></span>'} ${B.esc(B.name(a))}</td><td class="num">${a.value == null ? `<small>${B.esc(B.t.no_metric_area)}</small>` : fmt(a.value)}</td></tr>`).join("")}</tbody>`;
     for (const tr of $("carbon-ranking").querySelectorAll("tbody tr")) {
       tr.addEventListener("click", () => { selected = tr.dataset.code; ranking(body); trend(); });
     }
@@ -36,7 +38,7 @@
     const m = metric.value;
     const body = await B.getJSON(`/api/carbon/trend?${selected ? `code=${selected}` : ""}`);
     const xs = body.national.map((r) => r.year);
-    const series = [{}, {label: B.t.national_total, stroke: "#3d6a9e", width: 2}];
+    const series = [{label: B.t.year}, {label: B.t.national_total, stroke: "#3d6a9e", width: 2}];
     const data = [xs, body.national.map((r) => r[m])];
     if (body.area) {
       const a = areas.find((x) => x.code === selected);
@@ -44,9 +46,20 @@
       data.push(body.area.map((r) => r[m]));
     }
     const el = $("carbon-trend");
-    if (chart) chart.destroy();
-    chart = new uPlot({width: Math.max(el.clientWidth, 280), height: 180, series,
-      scales: {x: {time: false}}, axes: [{splits: () => xs, values: (u, v) => v.map((x) => String(x))}, {}, ...(body.area ? [{scale: "area", side: 1}] : [])]}, data, el);
+    if (chart) { chart.destroy(); chart = null; }
+    el.innerHTML = "";
+    if (!data.slice(1).some((ys) => ys.some((y) => y != null))) {
+      el.innerHTML = `<p class="no-data">${B.esc(B.t.no_metric_data)}</p>`;
+      return;
+    }
+    // Both value axes start at zero and are labelled with the metric, so a small change does not look large.
+    const fromZero = (u, lo, hi) => [0, hi > 0 ? hi * 1.08 : 1];
+    const label = B.t["metric_" + m];
+    chart = new uPlot({width: Math.max(el.clientWidth, 280), height: 200, series,
+      scales: {x: {time: false}, y: {range: fromZero}, area: {range: fromZero}},
+      axes: [{splits: () => xs, values: (u, v) => v.map((x) => String(x))}, {label, size: 60},
+             ...(body.area ? [{scale: "area", side: 1, label: B.name(areas.find((x) => x.code === selected) || {})}] : [])]}, data, el);
+    window.bluemap.carbonTrend = chart;
   };
   const refresh = async () => {
     $("carbon-year-label").textContent = year.value;

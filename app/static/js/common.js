@@ -15,6 +15,25 @@
     return body;
   };
   B.statusBadge = (s) => `<span class="status-badge status-${B.esc(s)}">${B.esc(B.t["status_" + s] || s)}</span>`;
+  // Codes in words: tiers, water classes; pollutants as written (HTML subscripts, or Unicode ones for canvases).
+  B.tier = (code) => B.t["tier_" + code] || code || "";
+  B.waterClass = (c) => (c ? (B.water_classes || {})[c] || c : "NA");
+  const WRITTEN = {pm25: "PM2.5", pm10: "PM10", so2: "SO<sub>2</sub>", no2: "NO<sub>2</sub>", o3: "O<sub>3</sub>",
+                   co: "CO", aqi: "AQI", nox: "NO<sub>x</sub>"};
+  B.pollutantHtml = (k) => WRITTEN[k] || (k.startsWith("o3_") ? `O<sub>3</sub> ${B.esc(B.t["field_" + k] || k)}`
+                                                               : B.esc(B.t["field_" + k] || k));
+  B.pollutantText = (k) => B.pollutantHtml(k).replace(/<sub>(\d)<\/sub>/g, (_, d) => String.fromCharCode(0x2080 + Number(d))).replace(/<[^>]+>/g, "");
+  B.pollutantList = (codes) => (codes || []).map(B.pollutantHtml).join(B.lang === "zh" ? "、" : ", ");
+  // Sensible decimals per quantity: µg/m³ to 0.1, CO (mg/m³) to 0.01, indices and hours whole.
+  const DECIMALS = {pm25: 1, pm10: 1, so2: 1, no2: 1, o3: 1, o3_8h_max: 1, o3_1h_max: 1, co: 2, aqi: 0, hours: 0,
+                    ph: 2, do_mg: 2, codmn: 2, nh3n: 3, tp: 3, tn: 2, turbidity: 1, conductivity: 0};
+  B.num = (v, k) => (v == null || v === "" ? "—" : typeof v !== "number" ? String(v)
+    : k in DECIMALS ? Number(v.toFixed(DECIMALS[k])).toLocaleString(B.lang === "zh" ? "zh-CN" : "en", {minimumFractionDigits: DECIMALS[k], maximumFractionDigits: DECIMALS[k]})
+    : String(v));
+  // A moment in Beijing time, to the minute ("2017-02-28 23:00").
+  const BEIJING = new Intl.DateTimeFormat("sv-SE", {timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit",
+                                                     day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false});
+  B.localTime = (iso) => (iso ? BEIJING.format(new Date(iso)) : "—");
   B.synthTag = (flag) => (flag ? ` <span class="synthetic-tag" title="${B.esc(B.t.synthetic)}">${B.esc(B.t.synthetic_short)}</span>` : "");
   B.facilityLink = (f) => `<a href="/facilities/${f.id}">${B.esc(B.name(f))}</a>`;
   B.km = (m) => (m >= 1000 ? `${(m / 1000).toFixed(1)} ${B.t.km}` : `${Math.round(m)} ${B.t.m}`);

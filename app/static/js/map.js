@@ -26,9 +26,9 @@
     const box2 = document.createElement("fieldset");
     box2.className = "layer";
     box2.innerHTML = `<label><input type="checkbox" id="toggle-pm25"> ${B.esc(B.t.layer_pm25)}</label>
-      <p class="hint">${B.esc(info.time)} · ${B.esc(info.scale)}</p>
+      <p class="hint">${B.esc(B.localTime(info.time))} (${B.esc(B.t.local_time)}) · ${B.esc(info.scale)}</p>
       <ul class="legend">${info.classes.map((c) => `<li>${B.swatch(c.colour)} ${c.low}–${c.high ?? ""} µg/m³ ${B.esc(B.lang === "zh" ? c.name_zh : c.name_en)}</li>`).join("")}</ul>
-      <p class="hint"><a href="/raster/pm25.tif">GeoTIFF</a> · ${B.esc(info.method)}</p>`;
+      <p class="hint"><a href="/raster/pm25.tif">GeoTIFF</a> · ${B.esc(B.lang === "zh" ? B.t.pm25_method : info.method)}</p>`;
     box.appendChild(box2);
     document.getElementById("toggle-pm25").addEventListener("change", (e) => {
       if (!map.getSource("pm25")) {

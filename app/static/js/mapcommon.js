@@ -27,9 +27,11 @@
 
   const aqiRow = (p) => p.aqi != null
     ? `<p class="aqi" style="border-color:${B.esc(p.colour)}"><strong>${B.esc(B.t.aqi)} ${p.aqi}</strong>
-       ${p.primary_pollutant ? ` · ${B.esc(B.t.primary_pollutant)}: ${B.esc(p.primary_pollutant)}` : ""}</p>`
+       ${p.primary_pollutant ? ` · ${B.esc(B.t.primary_pollutant)}: ${B.pollutantList(String(p.primary_pollutant).split(","))}` : ""}</p>`
     : `<p class="aqi">${B.esc(B.t.aqi)}: NA</p>`;
 
+  // A brand's name from its slug, when the page lists the brands.
+  const brandName = (slug) => { const b = (B.brands || []).find((x) => x.slug === slug); return b ? B.name(b) : slug; };
   B.popupHtml = {
     factory: (p) => `<h3>${B.esc(B.name(p))}${B.synthTag(p.synthetic)}</h3>
       <p>${B.esc(B.t.industry)}: ${B.esc(B.industries[p.industry] || p.industry)}</p>
@@ -38,16 +40,16 @@
       <p><a class="details" href="/facilities/${p.id}">${B.esc(B.t.facility_page)} →</a></p>`,
     air: (p, latest) => `<h3>${B.esc(B.name(p))}${B.synthTag(p.synthetic)}</h3>${aqiRow(p)}
       <p>${B.esc(B.t.aqi_scale)}: ${B.esc(p.scale || "—")}</p>
-      <p>${B.esc(B.t.observed_at)}: ${B.esc(p.observed_at || "—")}</p>
+      <p>${B.esc(B.t.observed_at)}: ${B.esc(B.localTime(p.observed_at))} (${B.esc(B.t.local_time)})</p>
       ${latest ? `<table class="mini">${latest}</table>` : ""}
       <p><a class="details" href="/stations/${p.id}">${B.esc(B.t.station_page)} →</a></p>`,
     water: (p) => `<h3>${B.esc(B.name(p))}${B.synthTag(p.synthetic)}</h3>
-      <p>${B.esc(B.t.water_class)}: <strong>${B.esc(p.water_class || "NA")}</strong> (${B.esc(p.scale || "")})</p>
-      <p>${B.esc(B.t.observed_at)}: ${B.esc(p.observed_at || "—")}</p>
+      <p>${B.esc(B.t.water_class)}: <strong>${B.esc(B.waterClass(p.water_class))}</strong> (${B.esc(p.scale || "")})</p>
+      <p>${B.esc(B.t.observed_at)}: ${B.esc(B.localTime(p.observed_at))} (${B.esc(B.t.local_time)})</p>
       <p><a class="details" href="/stations/${p.id}">${B.esc(B.t.station_page)} →</a></p>`,
     supplier: (p) => `<h3>${B.esc(B.name(p))}</h3>
-      <p>${B.esc(B.t.brands)}: ${B.esc((p.brands || "").split(",").join(", "))}</p>
-      <p>${B.esc(B.t.tiers)}: ${B.esc((p.tiers || "").split(",").join(", "))}</p>
+      <p>${B.esc(B.t.brands)}: ${B.esc((p.brands || "").split(",").map(brandName).join(", "))}</p>
+      <p>${B.esc(B.t.tiers)}: ${B.esc((p.tiers || "").split(",").filter(Boolean).map(B.tier).join(", "))}</p>
       <p>${B.statusBadge(p.status)}</p>
       <p><a class="details" href="/facilities/${p.facility_id}">${B.esc(B.t.facility_page)} →</a></p>`,
   };
@@ -63,7 +65,7 @@
       if (!last) return "";
       const f = body.fields;
       return ["pm25", "pm10", "so2", "no2", "o3", "co"].filter((k) => last[f.indexOf(k)] != null)
-        .map((k) => `<tr><th>${k.toUpperCase().replace("PM25", "PM2.5")}</th><td>${last[f.indexOf(k)]} ${B.esc(body.units[k] || "")}</td></tr>`).join("");
+        .map((k) => `<tr><th>${B.pollutantHtml(k)}</th><td>${B.esc(B.num(last[f.indexOf(k)], k))} ${B.esc((body.units[k] || "").replace("m3", "m³"))}</td></tr>`).join("");
     } catch (e) {
       return "";
     }

@@ -29,7 +29,7 @@
 
   const readings = (latest, units) => latest
     ? ["pm25", "pm10", "so2", "no2", "o3", "co"].filter((k) => latest[k] != null)
-        .map((k) => `${k.toUpperCase().replace("PM25", "PM2.5")} ${latest[k]} ${B.esc((units || {})[k] || "")}`).join(" · ")
+        .map((k) => `${B.pollutantHtml(k)} ${B.esc(B.num(latest[k], k))} ${B.esc(((units || {})[k] || "").replace("m3", "m³"))}`).join(" · ")
     : "";
   const render = (d) => {
     const b = d.bureau;
@@ -38,9 +38,9 @@
         <p>${B.esc(B.t.hotline)}: <a href="tel:${B.esc(b.hotline)}">${B.esc(b.hotline)}</a></p></section>` : "";
     const air = (d.air_stations || []).map((s) => `<li><a href="/stations/${s.id}">${B.esc(B.name(s))}</a>${B.synthTag(s.synthetic)}
         <small>${B.km(s.distance_m)}</small><br>
-        ${s.latest ? `${B.esc(B.t.aqi)} <strong>${s.latest.aqi ?? "NA"}</strong> · ${B.esc(readings(s.latest, d.air_units))}<br><small>${B.esc(B.t.observed_at)} ${B.esc(s.latest.observed_at)}</small>` : ""}</li>`).join("");
+        ${s.latest ? `${B.esc(B.t.aqi)} <strong>${s.latest.aqi ?? "NA"}</strong> · ${readings(s.latest, d.air_units)}<br><small>${B.esc(B.t.observed_at)} ${B.esc(B.localTime(s.latest.observed_at))} (${B.esc(B.t.local_time)})</small>` : ""}</li>`).join("");
     const water = (d.water_stations || []).map((s) => `<li><a href="/stations/${s.id}">${B.esc(B.name(s))}</a>${B.synthTag(s.synthetic)}
-        <small>${B.km(s.distance_m)}</small> ${s.latest ? `${B.esc(B.t.water_class)} <strong>${B.esc(s.latest.water_class || "NA")}</strong>` : ""}</li>`).join("");
+        <small>${B.km(s.distance_m)}</small> ${s.latest ? `${B.esc(B.t.water_class)} <strong>${B.esc(B.waterClass(s.latest.water_class))}</strong>` : ""}</li>`).join("");
     const facs = d.facilities.map((f) => `<li data-facility-id="${f.id}">${B.facilityLink(f)}${B.synthTag(f.synthetic)}
         <small>${B.km(f.distance_m)} · ${B.esc(B.industries[f.industry] || f.industry)}</small><br>
         ${B.statusBadge(f.worst_status)} ${B.esc(B.t.violation_count)} ${f.violation_count}${f.latest_violation ? ` · ${B.esc(B.t.latest_violation)} ${B.esc(f.latest_violation)}` : ""}</li>`).join("");

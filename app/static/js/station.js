@@ -5,9 +5,11 @@
   const $ = (id) => document.getElementById(id);
   const form = $("station-form"), from = $("st-from"), to = $("st-to"), interval = $("st-interval");
   const charts = $("charts"), table = $("st-table"), msg = $("st-message");
-  const LABEL = {pm25: "PM2.5", pm10: "PM10", so2: "SO2", no2: "NO2", co: "CO", o3: "O3", o3_8h_max: "O3 8h max",
-                 o3_1h_max: "O3 1h max", aqi: "AQI", ph: "pH", do_mg: "DO", codmn: "CODMn", nh3n: "NH3-N", tp: "TP",
-                 tn: "TN", turbidity: "Turbidity", conductivity: "Conductivity"};
+  // Column headers: pollutants as written (HTML), other fields in words; times are Beijing time.
+  const HEAD = {day: B.t.date, observed_at: `${B.t.time} (${B.t.local_time})`, hours: B.t.coverage,
+                category: B.t.category, primary_pollutants: B.t.primary_pollutant, over_standard: B.t.over_standard,
+                water_class: B.t.water_class, synthetic: B.t.field_synthetic};
+  const head = (k) => (k in HEAD ? B.esc(HEAD[k]) : B.pollutantHtml(k));
   if (S.kind === "water") { interval.value = "hour"; interval.disabled = true; }
   let plots = [];
 
@@ -21,6 +23,8 @@
     ? Date.parse(row[f.indexOf("day")] + "T00:00:00+08:00") / 1000
     : Date.parse(row[f.indexOf("observed_at")]) / 1000;
 
+  // Chart times in Beijing time whatever the browser's zone.
+  const tzDate = (ts) => uPlot.tzDate(new Date(ts * 1e3), "Asia/Shanghai");
   const draw = (body) => {
     plots.forEach((p) => p.destroy());
     plots = [];
@@ -36,20 +40,26 @@
       const box = document.createElement("div");
       box.className = "chart";
       box.dataset.series = key;
-      box.innerHTML = `<h3>${B.esc(LABEL[key] || key)} ${unit ? `(${B.esc(unit)})` : ""}</h3>`;
+      box.innerHTML = `<h3>${B.pollutantHtml(key)} ${unit ? `(${B.esc(unit.replace("m3", "m³"))})` : ""}</h3>`;
       charts.appendChild(box);
-      plots.push(new uPlot({width: Math.max(charts.clientWidth - 4, 300), height: 160, legend: {show: false},
-        series: [{}, {label: LABEL[key] || key, stroke: key === "aqi" ? "#1f4e79" : "#1a73c9", width: 1.2, spanGaps: false}]},
+      plots.push(new uPlot({width: Math.max(charts.clientWidth - 4, 300), height: 160, legend: {show: false}, tzDate,
+        series: [{}, {label: B.pollutantText(key), stroke: key === "aqi" ? "#1f4e79" : "#1a73c9", width: 1.2, spanGaps: false}]},
         [xs, rows.map((r) => r[i])], box));
     }
     const cols = f.filter((k) => !k.startsWith("iaqi_") && !k.startsWith("hours_") && k !== "colour" && k !== "scale" && k !== "o3_8h_windows");
     const catName = (level) => { const c = (body.categories || [])[level - 1]; return c ? (B.lang === "zh" ? c.name_zh : c.name_en) : ""; };
-    table.innerHTML = `<thead><tr>${cols.map((k) => `<th>${B.esc(k === "category" ? B.t.category : LABEL[k] || k)}</th>`).join("")}</tr></thead>
-      <tbody>${rows.slice().reverse().slice(0, 500).map((r) => `<tr>${cols.map((k) => {
-        const v = r[f.indexOf(k)];
-        if (k === "category" && v) return `<td><span class="swatch" style="background:${B.esc(r[f.indexOf("colour")])}"></span> ${B.esc(catName(v))}</td>`;
-        return `<td>${B.esc(Array.isArray(v) ? v.join(" ") : v ?? "—")}</td>`;
-      }).join("")}</tr>`).join("")}</tbody>`;
+    const unitOf = (k) => (k in HEAD ? "" : ((body.units || {})[k.replace(/_8h_max|_1h_max/, "")] || "").replace("m3", "m³"));
+    const cell = (r, k) => {
+      const v = r[f.indexOf(k)];
+      if (k === "category" && v) return `<span class="swatch" style="background:${B.esc(r[f.indexOf("colour")])}"></span> ${B.esc(catName(v))}`;
+      if (k === "primary_pollutants" || k === "over_standard") return v && v.length ? B.pollutantList(v) : "—";
+      if (k === "observed_at") return B.esc(B.localTime(v));
+      if (k === "water_class") return B.esc(B.waterClass(v));
+      if (k === "synthetic") return v ? B.esc(B.t.yes) : B.esc(B.t.no);
+      return B.esc(B.num(v, k));
+    };
+    table.innerHTML = `<thead><tr>${cols.map((k) => `<th data-field="${B.esc(k)}">${head(k)}${unitOf(k) ? ` <small>${B.esc(unitOf(k))}</small>` : ""}</th>`).join("")}</tr></thead>
+      <tbody>${rows.slice().reverse().slice(0, 500).map((r) => `<tr>${cols.map((k) => `<td>${cell(r, k)}</td>`).join("")}</tr>`).join("")}</tbody>`;
     const scales = [...new Set(rows.map((r) => r[f.indexOf("scale")]).filter(Boolean))];
     $("st-scale").textContent = scales.length ? `${B.t.aqi_scale}: ${scales.join(", ")}` : "";
     msg.textContent = rows.length ? "" : B.t.no_data;

@@ -1,0 +1,41 @@
+"""Page words for the codes the data carries (statuses, flags, fields, pollutants, classes): Chinese and English."""
+
+from __future__ import annotations
+
+# key: (Chinese, English); merged into app.i18n's texts.
+TEXT: dict[str, tuple[str, str]] = {
+    "local_time": ("北京时间", "Beijing time"),
+    "time": ("时间", "Time"),
+    "removed_note": ("已撤销，不计入违规记录数", "removed: not counted"),
+    "records_in_force": ("{n} 条（另有 {removed} 条已撤销，列在表中并标注）",
+                         "{n} (and {removed} removed, listed and marked below)"),
+    "authority_online": ("污染源自动监控系统", "Automatic pollution source monitoring"),
+    "flag_facility": ("企业点位", "facility record"),
+    "flag_name_zh": ("中文名称", "Chinese name"),
+    "flag_uscc": ("统一社会信用代码", "USCC"),
+    "flag_key_monitored": ("重点排污单位标记", "key-monitored flag"),
+    "flag_violations": ("违规记录", "violation records"),
+    "flag_company": ("企业信息", "company"),
+    "water_class_n": ("{c}类", "Class {c}"),
+    "water_class_worse": ("劣V类", "Class worse than V"),
+    "over_standard": ("超标污染物", "Over the standard"),
+    "field_o3_8h_max": ("日最大8小时滑动平均", "daily max 8-hour mean"),
+    "field_o3_1h_max": ("日最大1小时平均", "daily max 1-hour"),
+    "field_ph": ("pH", "pH"),
+    "field_do_mg": ("溶解氧", "Dissolved oxygen"),
+    "field_codmn": ("高锰酸盐指数", "Permanganate index"),
+    "field_nh3n": ("氨氮", "Ammonia nitrogen"),
+    "field_tp": ("总磷", "Total phosphorus"),
+    "field_tn": ("总氮", "Total nitrogen"),
+    "field_turbidity": ("浊度", "Turbidity"),
+    "field_conductivity": ("电导率", "Conductivity"),
+    "field_synthetic": ("合成", "Synthetic"),
+    "pm25_method": ("由各站数值反距离加权插值（幂为2），延伸至最外侧站点以外25公里",
+                    "Inverse distance weighting (power 2) of station values, up to 25 km beyond the outermost station"),
+    "no_metric_data": ("该年份没有这项指标的数据", "No data for this metric in this year"),
+    "no_metric_area": ("无数据", "no data"),
+    "what_facility": ("企业", "Facility"),
+    "what_station": ("监测站", "Station"),
+    "what_brand": ("品牌", "Brand"),
+    "what_list": ("供应商名单", "Supplier list"),
+}
