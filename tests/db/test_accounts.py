@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import subprocess
@@ -387,3 +388,37 @@ def test_concurrent_accepts_of_one_invitation_make_one_user(db_url, brand):
     assert sorted(outcomes) == ["created", "refused"]
     with psycopg.connect(db_url) as c:
         assert c.execute("SELECT count(*) FROM users WHERE email = %s", (email,)).fetchone()[0] == 1
+
+
+def _svg_use_bomb(levels: int = 8, fan: int = 10) -> bytes:
+    """Groups of <use> pointing at the previous group: 10 ** 8 paths drawn from a few KB."""
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><defs><g id="l0">']
+    parts += [f'<path d="M{i} 0h1v1h-1z"/>' for i in range(fan)]
+    parts += [f'</g><g id="l{lv}">' + f'<use href="#l{lv - 1}"/>' * fan for lv in range(1, levels + 1)]
+    return ("".join(parts) + f'</g></defs><use href="#l{levels}"/></svg>').encode()
+
+
+_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 9 9">{}</svg>'
+_INNER_SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+
+
+@pytest.mark.parametrize("data,reason", [
+    (_svg_use_bomb(), "another <use>"),
+    (_SVG.format('<image width="20000" height="20000" href="data:image/png;base64,'
+                 + base64.b64encode(_png(size=(1500, 1500))).decode() + '"/>').encode(), "self-contained"),
+    (_SVG.format('<style>@\\69mport "http://x/a.css";</style>').encode(), "<style>"),
+    (b'<?xml-stylesheet href="http://x/a.css"?>' + _SVG.format("").encode(), "xml-stylesheet"),
+    (_SVG.format('<image href="data:image/svg+xml;base64,' + base64.b64encode(_INNER_SVG).decode()
+                 + '"/>').encode(), "self-contained"),
+])
+def test_svg_logo_attacks_are_refused_fast(client, brand_user, brand, db_url, data, reason):
+    import html
+    import time
+
+    assert login(client, brand_user).status_code == 302
+    start = time.monotonic()
+    r = _upload_logo(client, brand[1], data, "logo.svg")
+    assert r.status_code == 302 and time.monotonic() - start < 20
+    assert reason in html.unescape(client.get(r.headers["Location"]).get_data(as_text=True))
+    with psycopg.connect(db_url) as c:
+        assert c.execute("SELECT logo FROM brands WHERE slug = %s", (brand[1],)).fetchone()[0] is None
