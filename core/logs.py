@@ -17,3 +17,5 @@ def configure(level: str = "INFO") -> None:
         handler._bluemap = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(level.upper())
+    # Alembic announces each of its plugins at INFO on every run: keep that for DEBUG.
+    logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))
