@@ -6,6 +6,8 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
 
 import psycopg
 
@@ -30,8 +32,8 @@ class LoadResult:
 Loader = Callable[[psycopg.Connection], LoadResult]
 
 
-def registry() -> dict[str, Loader]:
-    """Loaders by data set name, in dependency order for `load all`."""
+def registry(cutover: date | None = None) -> dict[str, Loader]:
+    """Loaders by data set name, in dependency order for `load all`; AQI by `cutover` (default aqi.CUTOVER)."""
     from data.loaders import beijing_aq, carbon, natural_earth, osh_lists, power_plants, sfi
     from data.synth import demo
 
@@ -41,16 +43,16 @@ def registry() -> dict[str, Loader]:
         "carbon": carbon.load_carbon,
         "power-plants": power_plants.load,
         "cement-steel": sfi.load,
-        "beijing-aq": beijing_aq.load,
+        "beijing-aq": partial(beijing_aq.load, cutover=cutover) if cutover else beijing_aq.load,
         "supplier-lists": osh_lists.load,
         "synthetic-demo": demo.load,
     }
 
 
-def run(conn: psycopg.Connection, name: str) -> LoadResult:
+def run(conn: psycopg.Connection, name: str, cutover: date | None = None) -> LoadResult:
     """Run one registered loader and log what it did and how long it took."""
     started = time.monotonic()
-    result = registry()[name](conn)
+    result = registry(cutover)[name](conn)
     log.info("loaded %s in %.1f s: %s", name, time.monotonic() - started, result.summary())
     for file, line, reason in result.skipped[:20]:
         log.warning("%s: %s:%s skipped: %s", name, file, line, reason)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import psycopg
 
@@ -13,6 +13,7 @@ from db.staging import ewkt_point, register_dataset, upsert
 from monitoring.hourly import compute_hourly_aqi
 from monitoring.partitions import ensure_month_partitions
 from monitoring.rollups import refresh_daily
+from standards import aqi
 
 DS = DATASETS["beijing-multisite-aq"]
 BEIJING = timezone(timedelta(hours=8))
@@ -54,8 +55,8 @@ def _readings(path, station_id: int, result: LoadResult):
             yield (station_id, t, *vals, None if r["wd"].strip() in ("", "NA") else r["wd"], wspm, DS.id)
 
 
-def load(conn: psycopg.Connection) -> LoadResult:
-    """Load stations and every hourly reading; re-loading adds nothing."""
+def load(conn: psycopg.Connection, cutover: date = aqi.CUTOVER) -> LoadResult:
+    """Load stations and every hourly reading, their AQI by the HJ 633 version of `cutover`; re-loading adds nothing."""
     result = LoadResult(DS.id)
     register_dataset(conn, DS)
     stations = load_stations(conn)
@@ -74,6 +75,7 @@ def load(conn: psycopg.Connection) -> LoadResult:
                 copy.write_row(row)
                 total += 1
     result.written["air_readings"] = total
-    result.written["air_aqi_hourly"] = compute_hourly_aqi(conn)
-    result.written["air_daily"] = refresh_daily(conn, stations=list(stations.values()))  # set-based, seconds
+    result.written["air_aqi_hourly"] = compute_hourly_aqi(conn, cutover)
+    result.written["air_daily"] = refresh_daily(conn, stations=list(stations.values()),  # set-based, seconds
+                                                cutover=cutover)
     return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ops.cli import database, exporting, loading, serving, synthetic, tiles, tokens, users, worker
+from ops.cli import aqi, database, exporting, loading, serving, synthetic, tiles, tokens, users, worker
 
 
 @click.group()
@@ -13,5 +13,5 @@ def main() -> None:
 
 
 for _command in (database.db, loading.load, loading.load_file, tokens.tokens, synthetic.synth, tiles.tiles,
-                 exporting.export_cmd, serving.serve, users.users, worker.worker):
+                 exporting.export_cmd, serving.serve, users.users, worker.worker, aqi.aqi):
     main.add_command(_command)

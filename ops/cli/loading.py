@@ -26,7 +26,7 @@ def load(dataset: str, if_empty: bool) -> None:
     """Load a bundled data set (or `all`)."""
     s = settings()
     ensure_db(s)
-    loaders = registry()
+    loaders = registry(date.fromisoformat(s.aqi_cutover))  # the Beijing readings' AQI by the configured cut-over
     names = list(loaders) if dataset == "all" else [dataset]
     unknown = [n for n in names if n not in loaders]
     if unknown:
