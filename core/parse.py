@@ -31,6 +31,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 INT32 = (-(2**31), 2**31 - 1)  # an `integer` column's range
 
 
+def _default(name: str, default: Any, hint: str = "") -> Any:
+    """What a missing value stands for: the default, or Invalid when the argument is required."""
+    if default is _UNSET:
+        raise Invalid(f"{name} is required{hint}")
+    return default
+
+
 def _missing(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and raw.strip() == "")
 
@@ -54,9 +61,7 @@ def boolean(name: str, raw: object, default: bool | None = None) -> bool:
 def integer(name: str, raw: object, lo: int | None = None, hi: int | None = None, default: Any = _UNSET) -> int:
     """A whole number within lo..hi (either bound optional); `default` when missing, else Invalid."""
     if _missing(raw):
-        if default is _UNSET:
-            raise Invalid(f"{name} is required")
-        return default  # type: ignore[no-any-return]
+        return _default(name, default)
     if isinstance(raw, bool):
         raise Invalid(f"{name} must be an integer; got {raw!r}")
     try:
@@ -80,9 +85,7 @@ def number(name: str, raw: object, lo: float | None = None, hi: float | None = N
            default: Any = _UNSET, missing: Iterable[str] = ()) -> float:
     """A finite number within lo..hi; `default` when missing (or one of `missing`'s words), else Invalid."""
     if _missing(raw) or (isinstance(raw, str) and raw.strip().lower() in missing):
-        if default is _UNSET:
-            raise Invalid(f"{name} is required")
-        return default  # type: ignore[no-any-return]
+        return _default(name, default)
     if isinstance(raw, bool):
         raise Invalid(f"{name} must be a number; got {raw!r}")
     try:
@@ -99,9 +102,7 @@ def number(name: str, raw: object, lo: float | None = None, hi: float | None = N
 def day(name: str, raw: object, default: Any = _UNSET, loose: bool = False) -> date:
     """A calendar date YYYY-MM-DD (with `loose`, also slashed, dotted, compact and 年月日 forms)."""
     if _missing(raw):
-        if default is _UNSET:
-            raise Invalid(f"{name} is required (a date YYYY-MM-DD)")
-        return default  # type: ignore[no-any-return]
+        return _default(name, default, " (a date YYYY-MM-DD)")
     text = str(raw).strip()
     for form in _DATE_FORMS if loose else _DATE_FORMS[:1]:
         m = re.fullmatch(form, text)

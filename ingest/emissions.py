@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -21,8 +21,9 @@ from core.datasets import Dataset
 from db.staging import bump_data_version, register_dataset
 from ingest.readings import check_observed
 from ingest.report import RowError
+from standards.aqi import CHINA
 
-BEIJING = timezone(timedelta(hours=8))
+BEIJING = CHINA
 # Pollutant -> (English, Chinese, unit, medium).
 POLLUTANTS = {
     "so2": ("SO2", "二氧化硫", "mg/m3", "air"),

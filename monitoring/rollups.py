@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -15,7 +15,7 @@ from monitoring.hourly import with_so2_24h
 from monitoring.series import LOCAL
 from standards import aqi
 
-BEIJING = timezone(timedelta(hours=8))  # days are calendar days in Asia/Shanghai (see monitoring.series.LOCAL)
+BEIJING = aqi.CHINA  # days are calendar days in Asia/Shanghai (see monitoring.series.LOCAL)
 CUTOVER = aqi.CUTOVER
 # Validity of the daily values: GB 3095-2012 table 4 (minimum data for statistics), HJ 663-2013 for the
 # O3 daily maximum 8-hour mean.

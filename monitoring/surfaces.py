@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from core import parse
@@ -11,7 +11,7 @@ from core.errors import Invalid
 from geo.surface import StationValue, idw, write_cog
 from standards import aqi
 
-BEIJING = timezone(timedelta(hours=8))
+BEIJING = aqi.CHINA
 HOUR = """
 SELECT ST_X(s.geom), ST_Y(s.geom), r.pm25 FROM air_readings r JOIN stations s ON s.id = r.station_id
 WHERE r.observed_at = %(at)s AND r.pm25 IS NOT NULL AND s.kind = 'air' ORDER BY s.id"""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 
 import psycopg
 
@@ -16,7 +16,7 @@ from monitoring.rollups import refresh_daily
 from standards import aqi
 
 DS = DATASETS["beijing-multisite-aq"]
-BEIJING = timezone(timedelta(hours=8))
+BEIJING = aqi.CHINA
 POLLUTANTS = ("PM2.5", "PM10", "SO2", "NO2", "CO", "O3", "TEMP", "PRES", "DEWP", "RAIN")
 COLUMNS = ["station_id", "observed_at", "pm25", "pm10", "so2", "no2", "co", "o3", "temp", "pres", "dewp",
            "rain", "wd", "wspm", "dataset_id"]
