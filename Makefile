@@ -45,7 +45,7 @@ test: $(STAMP) ## Run the whole test suite against a throwaway PostGIS cluster, 
 test-fast: $(STAMP) ## Unit tests only (no database)
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
-ROOMS := core standards geo db monitoring ingest supply accounts data layers tiles exports queries app ops
+ROOMS := core standards geo db monitoring ingest supply accounts workflow reports alerts indices data layers tiles exports queries app ops
 TYPED := core standards geo db monitoring accounts layers tiles
 
 lint: $(STAMP) ## ruff (with docstring rules) on everything, mypy on the Flask-free core rooms

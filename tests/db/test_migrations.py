@@ -1,4 +1,4 @@
-"""Migrations apply, revert and apply again on an empty database, and agree with db/tables.py."""
+"""Migrations apply, revert and apply again on an empty database, and agree with db/tables/."""
 
 import re
 from datetime import date
@@ -31,19 +31,19 @@ def test_up_down_up(scratch_db):
     assert "facilities" in tables(scratch_db)
 
 
-# Tables in the database that db/tables.py does not describe, on purpose: PostGIS's own, Alembic's, and the
+# Tables in the database that db/tables/ does not describe, on purpose: PostGIS's own, Alembic's, and the
 # monthly partitions of the readings tables (the partitioned parents are described).
 NOT_DESCRIBED = re.compile(r"spatial_ref_sys|alembic_version|geometry_columns|geography_columns|"
                            r"(air|water)_readings_\d{4}_\d{2}")
 
 
 def _described(obj, name, type_, reflected, compare_to):
-    """Compare every table db/tables.py describes: columns, types, defaults, keys, unique constraints, indexes."""
+    """Compare every table db/tables/ describes: columns, types, defaults, keys, unique constraints, indexes."""
     return type_ != "table" or not NOT_DESCRIBED.fullmatch(name or "")
 
 
 def test_metadata_matches_the_migrations(scratch_db):
-    """db/tables.py and the migrated database agree: autogenerate finds nothing to do."""
+    """db/tables/ and the migrated database agree: autogenerate finds nothing to do."""
     migrate.upgrade(scratch_db)
     with psycopg.connect(scratch_db) as c:  # one partition, to show partitions are left out on purpose
         ensure_month_partitions(c, "air_readings", date(2024, 1, 1), date(2024, 1, 1))

@@ -19,18 +19,22 @@ RANKS = {
     "ingest": 5,
     "supply": 6,
     "accounts": 6,
-    "data": 7,
-    "layers": 8,
-    "tiles": 9,
-    "exports": 10,
-    "queries": 10,
-    "app": 11,
-    "ops": 12,
+    "workflow": 7,
+    "reports": 7,
+    "alerts": 8,
+    "indices": 9,
+    "data": 10,
+    "layers": 11,
+    "tiles": 12,
+    "exports": 13,
+    "queries": 13,
+    "app": 14,
+    "ops": 15,
 }
 WEB = ("flask", "werkzeug", "jinja2")
 ALLOWED = ("werkzeug.security",)  # password hashing, not web
-NO_WEB = ("core", "standards", "geo", "db", "monitoring", "ingest", "supply", "accounts", "data", "layers",
-          "tiles", "exports", "queries")
+NO_WEB = ("core", "standards", "geo", "db", "monitoring", "ingest", "supply", "accounts", "workflow", "reports",
+          "alerts", "indices", "data", "layers", "tiles", "exports", "queries")
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 

@@ -1,0 +1,1 @@
+"""Alerts: the event outbox, subscriptions, matching and delivery by e-mail, webhook, feed and inbox."""

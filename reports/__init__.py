@@ -1,0 +1,1 @@
+"""Citizen pollution reports: intake, photos, moderation and forwarding to bureaus."""

@@ -1,0 +1,1 @@
+"""The accountability workflow: company claims, explanations, audits, record removal and PRTR forms."""
