@@ -20,7 +20,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from core.datasets import Dataset
 from core.errors import Invalid, TooManyRequests
 
-ROLES = ("admin", "brand")
+# admin: administrators, who also review claims, explanations and audits; brand: a brand's staff; member: a
+# signed-in member of the public (claims a company, subscribes, reports); auditor: staff of an accredited
+# auditing organisation; moderator: reviews citizen reports; assessor: scores city disclosure (PITI);
+# lender: a financial institution's analyst screening a portfolio (DECRA).
+ROLES = ("admin", "brand", "member", "auditor", "moderator", "assessor", "lender")
 MIN_PASSWORD = 10
 INVITE_TTL = timedelta(days=7)
 # Login rate limit: this many failures for one e-mail address from one IP within the window answer 429;

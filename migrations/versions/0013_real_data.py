@@ -1,4 +1,4 @@
-"""The accountability workflow: claims, explanations, audits, removal, PRTR forms, files.
+"""Real and current data: city carbon series, water readings, enforcement record details.
 
 Revision ID: 0013
 Revises: 0012

@@ -1,13 +1,13 @@
-"""Citizen reports and their photos.
+"""Prefecture and county boundaries and basemap context layers.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-30
 """
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

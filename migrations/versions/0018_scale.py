@@ -1,13 +1,13 @@
-"""Real and current data: city carbon series, water readings, enforcement record details.
+"""Scale: replica routing and bulk-load support.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-11-30
 """
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

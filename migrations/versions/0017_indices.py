@@ -1,13 +1,13 @@
-"""Supplier-list matching runs as a background job with progress.
+"""Indices: brand and city rankings, DECRA portfolios, GHG factors.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-11-30
 """
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
-"""Prefecture and county boundaries and basemap context layers.
+"""Alerts: event outbox, subscriptions, deliveries, inbox.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-11-30
 """
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

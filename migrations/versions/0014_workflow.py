@@ -1,13 +1,13 @@
-"""Scale: replica routing and bulk-load support.
+"""The accountability workflow: claims, explanations, audits, removal, PRTR forms, files.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-11-30
 """
 from alembic import op
 
-revision = "0017"
-down_revision = "0016"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

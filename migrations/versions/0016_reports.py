@@ -1,4 +1,4 @@
-"""Indices: brand and city rankings, DECRA portfolios, GHG factors.
+"""Citizen reports and their photos.
 
 Revision ID: 0016
 Revises: 0015

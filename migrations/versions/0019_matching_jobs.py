@@ -1,13 +1,13 @@
-"""Alerts: event outbox, subscriptions, deliveries, inbox.
+"""Supplier-list matching runs as a background job with progress.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-11-30
 """
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
