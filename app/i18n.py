@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
+from app import texts as room_texts
 from app import vocab
 
 LANGS = ("zh", "en")
@@ -342,4 +343,7 @@ def current_lang() -> str:
 def texts(lang: str) -> dict[str, str]:
     """Every text in one language (also handed to the page scripts)."""
     i = LANGS.index(lang)
-    return {k: v[i] for k, v in (TEXT | vocab.TEXT).items()}
+    return {k: v[i] for k, v in (TEXT | vocab.TEXT | _ROOMS).items()}
+
+
+_ROOMS = room_texts.merged()
