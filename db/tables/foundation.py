@@ -93,6 +93,7 @@ facilities = Table(
     Column("worst_status", Text, nullable=False, server_default=text("'none'::text")),
     Column("violations_synthetic", Boolean, nullable=False, server_default=FALSE),
     ref("private_to_brand", "brands.id"),  # 0009: made from this brand's private list rows alone: hidden to others
+    Column("location_precision", Text, nullable=False, server_default=text("'exact'::text")),  # 0011
     UniqueConstraint("dataset_id", "ext_id"),
     gist("facilities"),
     Index("facilities_company_idx", "company_id"), Index("facilities_area_idx", "area_code"),

@@ -1,4 +1,4 @@
-"""More kinds of user: members of the public, auditors, moderators, index assessors and lenders.
+"""More kinds of user (members of the public, auditors, moderators, assessors, lenders); location precision.
 
 Revision ID: 0011
 Revises: 0010
@@ -19,10 +19,15 @@ def upgrade() -> None:
     for table in ("users", "invitations"):
         op.execute(f"ALTER TABLE {table} DROP CONSTRAINT {table}_role_check")
         op.execute(f"ALTER TABLE {table} ADD CONSTRAINT {table}_role_check CHECK (role IN {ROLES})")
+    # How exactly a facility's point is known: surveyed or given coordinates, or a geocoded street, place,
+    # county or prefecture (a representative point, never to be shown as a factory position).
+    op.execute("""ALTER TABLE facilities ADD COLUMN location_precision text NOT NULL DEFAULT 'exact'
+                  CHECK (location_precision IN ('exact', 'street', 'place', 'county', 'prefecture', 'province'))""")
 
 
 def downgrade() -> None:
     """Back to administrators and brand users (fails while other roles exist)."""
+    op.execute("ALTER TABLE facilities DROP COLUMN location_precision")
     for table in ("users", "invitations"):
         op.execute(f"ALTER TABLE {table} DROP CONSTRAINT {table}_role_check")
         op.execute(f"ALTER TABLE {table} ADD CONSTRAINT {table}_role_check CHECK (role IN ('admin', 'brand'))")
