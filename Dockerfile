@@ -6,7 +6,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 HOST=0.0.0.0
 # libpq client for psycopg, GDAL tools for exports, the fonts map labels are rendered from, npm for the
 # web app's libraries; PostgreSQL itself runs elsewhere.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends postgresql-client gdal-bin fonts-dejavu-core fonts-droid-fallback libcairo2 npm \
+    && apt-get install -y --no-install-recommends postgresql-client gdal-bin osm2pgsql fonts-dejavu-core fonts-droid-fallback libcairo2 npm \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /srv/bluemap
@@ -22,6 +22,10 @@ COPY monitoring monitoring
 COPY ingest ingest
 COPY supply supply
 COPY accounts accounts
+COPY workflow workflow
+COPY reports reports
+COPY alerts alerts
+COPY indices indices
 COPY data data
 COPY layers layers
 COPY tiles tiles

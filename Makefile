@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps run serve stop test test-fast lint bench-ingest bench-export bench-stations bench-search bench-tiles clean
+.PHONY: help setup system-deps run serve stop test test-fast lint bench-ingest bench-export bench-stations bench-search bench-tiles bench-indices bench-lists clean bench-alerts worker
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -71,6 +71,18 @@ bench-search: $(STAMP) ## /api/search latency at IPE scale: p50/p95/p99 per quer
 bench-tiles: $(STAMP) ## Tiles at IPE scale: ours cold/hot vs tipg, the SQL floor and a Flask floor (see BENCHMARKS.md)
 	@scripts/system-deps.sh bench
 	$(BIN)/python -m benchmarks.tiles
+
+bench-lists: $(STAMP) ## A 20,000-row supplier list at IPE scale: queued, matched, report read; vs one row per statement
+	$(BIN)/python -m benchmarks.supplier_lists
+
+bench-indices: $(STAMP) ## bluemap indices compute at IPE scale (580 brands, 116k links): time (see BENCHMARKS.md)
+	$(BIN)/python -m benchmarks.indices
+
+bench-alerts: $(STAMP) ## Alerts: commit -> webhook p95, 10,000 violations with 1 and 2 workers vs a naive loop (see BENCHMARKS.md)
+	$(BIN)/python -m benchmarks.alerts
+
+worker: setup ## Run `bluemap worker` alone (export jobs, list uploads, alert delivery); `make run` starts one already
+	$(BIN)/bluemap worker
 
 clean: ## Remove the virtualenv (the database under var/ is kept; `rm -rf var` deletes it)
 	rm -rf $(VENV) *.egg-info node_modules

@@ -173,9 +173,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "brand_suppliers": ("供应商", "Suppliers"),
     "no_suppliers": ("暂无公开的供应商", "No public suppliers yet"),
     "more_in_report": ("另有 {n} 家，见下载的报告", "{n} more in the downloadable report"),
-    "status_window": ("状态：截至 {date} 的12个月内最严重的违规记录（未整改 > 已说明 > 已整改）",
-                      "Status: the worst violation record in the 12 months up to {date} "
-                      "(open > explained > rectified)"),
+    "status_window": ("状态：最严重的未解决记录，不论年份（未反馈的记录直到作出说明前一直为未整改 > 已说明）；"
+                      "否则截至 {date} 的12个月内有整改记录为已整改",
+                      "Status: the worst unresolved record whatever its age (open until explained > explained); "
+                      "else rectified when a record was rectified in the 12 months to {date}"),
     "last_12_months": ("近12个月", "Last 12 months"),
     "tier": ("层级", "Tier"),
     "tier_filter": ("供应链层级", "Supply-chain tier"),
@@ -323,6 +324,19 @@ TEXT: dict[str, tuple[str, str]] = {
     # supplier-list report: a refused list's rows (supply.lists)
     "list_refused_by": ("以下 {n} 行导致未导入（列在最前）：第 {lines} 行。",
                         "These {n} rows kept the file from being imported (listed first): lines {lines}."),
+    # big lists matched in the background (supply.queue)
+    "upload_queued": ("排队中", "Queued"),
+    "upload_running": ("正在匹配", "Matching"),
+    "upload_done": ("已完成", "Done"),
+    "upload_failed": ("失败", "Failed"),
+    "upload_cancelled": ("已取消", "Cancelled"),
+    "upload_rows_done": ("已匹配 {done} / {total} 行", "{done} of {total} rows matched"),
+    "upload_queued_at": ("提交于", "Submitted"),
+    "upload_background": ("名单较大，正在后台匹配；本页每 2 秒刷新，完成后显示逐行报告。",
+                          "A long list is matched in the background; this page refreshes every 2 seconds and "
+                          "shows the row report when it is done."),
+    "upload_cancel": ("取消", "Cancel"),
+    "upload_back": ("返回名单", "Back to the lists"),
     "row_not_imported": ("未导入：本文件有错误行（见最前面的各行）",
                          "Not imported: the file has bad rows (see the rows listed first)"),
 }

@@ -49,12 +49,18 @@ def connect(settings: Settings, autocommit: bool = False) -> Iterator[psycopg.Co
         yield conn
 
 
-def make_pool(settings: Settings) -> ConnectionPool:
-    """The application's connection pool (opened lazily, per process: safe with gunicorn's fork)."""
-    wait = settings.db_wait_s
+def make_pool(settings: Settings, dsn: str | None = None, name: str = "bluemap", replica: bool = False
+              ) -> ConnectionPool:
+    """The application's connection pool (opened lazily, per process: safe with gunicorn's fork).
+
+    `dsn` names another database than the settings' (a read replica, whose connections are checked before use
+    and waited for at most a second, so a stopped replica is noticed and the primary used); `name` is the pool's.
+    """
+    wait = min(settings.db_wait_s, 1.0) if replica else settings.db_wait_s
     # A request waits at most `wait` seconds for a connection (then 503), and a new connection's TCP/TLS set-up
     # is bounded alike: an outage answers fast instead of hanging every worker for the pool's 30 s default.
-    return ConnectionPool(settings.dsn(), min_size=settings.pool_min, max_size=settings.pool_max, open=False,
+    return ConnectionPool(dsn or settings.dsn(), name=name, min_size=settings.pool_min, max_size=settings.pool_max,
+                          open=False, check=ConnectionPool.check_connection if replica else None,
                           timeout=wait, reconnect_timeout=0,
                           configure=lambda c: _configure_pooled(c, settings.statement_timeout_ms),
                           kwargs={"application_name": "bluemap", "connect_timeout": max(1, round(wait))})

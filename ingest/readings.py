@@ -13,6 +13,7 @@ import psycopg
 from core import parse
 from core.datasets import Dataset, upload_dataset
 from core.errors import Invalid
+from db.staging import register_dataset, upsert
 from ingest.reader import Table, TableError, cell_text, read_table
 from ingest.report import FileReport, RowError, write_rejects
 from monitoring.rollups import BEIJING, CUTOVER
@@ -121,7 +122,11 @@ COLUMNS = {"stationcode": "station", "station": "station", "code": "station", "�
            "站点编码": "station", "time": "time", "timepoint": "time", "datetime": "time",
            "observedat": "time", "时间": "time", "date": "date", "hour": "hour", "counit": "co_unit",
            "unitco": "co_unit",
-           "pm25": "pm25", "pm10": "pm10", "so2": "so2", "no2": "no2", "o3": "o3", "co": "co"}
+           "pm25": "pm25", "pm10": "pm10", "so2": "so2", "no2": "no2", "o3": "o3", "co": "co",
+           # the national hourly station snapshot layout: new stations come with their name and coordinates
+           "时间点": "time", "监测点名称": "name", "站点名称": "name", "stationname": "name", "城市": "city",
+           "city": "city", "经度": "lon", "longitude": "lon", "lon": "lon", "纬度": "lat", "latitude": "lat",
+           "lat": "lat"}
 _UNIT_SUFFIX = re.compile(r"^(.*?)\s*(?:[(\[（](.*?)[)\]）]|_(ug|mg)m3)$")
 
 
@@ -155,6 +160,8 @@ def load_readings_csv(conn: psycopg.Connection, path: Path, encoding: str | None
     # A savepoint (the caller commits): a file with rejected rows stores nothing unless skip_invalid.
     conn.execute("SAVEPOINT readings_file")
     try:
+        if {"lon", "lat"} <= set(names):  # a second pass over the file: its rows are read as a stream
+            report.notes += _new_stations(conn, ds, read_table(path, encoding), names)
         ingest = Ingest(conn, ds, "line", cutover=cutover)
         rejected = _add_rows(ingest, report, table, names, units)
         ingest.finish()
@@ -169,6 +176,34 @@ def load_readings_csv(conn: psycopg.Connection, path: Path, encoding: str | None
         reasons = {o.ref: o.reason for o in report.outcomes if o.status == "rejected"}
         report.rejects_path = write_rejects(path, table.header, [(n, reasons[n], c) for n, c in rejected.items()])
     return report
+
+
+def _new_stations(conn: psycopg.Connection, ds: Dataset, table: Table, names: list[str | None]) -> list[str]:
+    """Stations a snapshot file names with coordinates that we do not know yet, created as air stations."""
+    if not {"lon", "lat"} <= set(names):
+        return []
+    known = {r[0] for r in conn.execute("SELECT code FROM stations")}
+    new: dict[str, tuple] = {}
+    for row in table.rows:
+        if row.error is not None:
+            continue
+        cells = {n: cell_text(c).strip() for n, c in zip(names, row.cells, strict=True) if n}
+        code = cells.get("station", "")
+        if not code or code in known or code in new:
+            continue
+        try:
+            lon, lat = parse.number("lon", cells.get("lon"), -180, 180), parse.number("lat", cells.get("lat"), -90, 90)
+        except Invalid:
+            continue  # its readings are rejected as for an unknown station
+        name = cells.get("name") or code
+        label = f"{cells['city']} {name}" if cells.get("city") and not name.startswith(cells["city"]) else name
+        new[code] = (code, "air", label, label, f"SRID=4326;POINT({lon} {lat})", ds.id, False)
+    if not new:
+        return []
+    register_dataset(conn, ds)
+    upsert(conn, "stations", ["code", "kind", "name_zh", "name_en", "geom", "dataset_id", "coords_approximate"],
+           list(new.values()), conflict=["code"])
+    return [f"{len(new)} new stations created from the file's coordinates: {', '.join(sorted(new)[:20])}"]
 
 
 def _columns(report: FileReport, header: list[str]) -> tuple[list[str | None], dict[str, str | None]]:

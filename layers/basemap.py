@@ -1,4 +1,4 @@
-"""`basemap`: province outlines, province labels and place names, so the map needs no internet."""
+"""`basemap`: Natural Earth context, province, prefecture and county outlines and labels, so no internet is needed."""
 
 from __future__ import annotations
 
@@ -10,63 +10,118 @@ from layers import fragments
 from layers.base import Layer, StyleContext
 
 PROPERTIES = {
-    "kind": "province (polygon), province_label (point) or place (point)",
-    "code": "GB/T 2260 code (provinces)",
+    "kind": "land, coastline, lake, river, urban, boundary, disputed (claim line), province, province_line "
+            "(z6+), prefecture, county (polygons drawn as outlines), country_label, province_label, "
+            "prefecture_label, county_label or place (points)",
+    "code": "GB/T 2260 code (provinces, prefectures, counties)",
     "name_zh": "Name in Chinese",
-    "name_en": "Name in English",
-    "rank": "Label priority: lower shows first (Natural Earth scalerank for places)",
+    "name_en": "Name in English (pinyin romanisation for prefectures and counties)",
+    "rank": "Label priority: lower shows first (Natural Earth scalerank or labelrank)",
 }
+
+# Zoom from which each level of admin_areas is drawn (outline, label); provinces switch to the finer
+# outlines dissolved from the prefectures (basemap_context 'province_line') at PROVINCE_LINES.
+LEVELS = {"province": (0, 0), "prefecture": (5, 6), "county": (7, 8)}
+PROVINCE_LINES = 6
 
 
 def features(present: frozenset[str]) -> sql.Composable:
-    """Provinces, their label points and the places fitting this zoom (%(z)s)."""
+    """Context features, admin outlines and labels, and the places fitting this zoom (%(z)s)."""
     return sql.SQL("""
-        SELECT a.geom, 'province' AS kind, a.code::text AS code, a.name_zh, a.name_en, NULL::int AS rank
-        FROM admin_areas a
-        WHERE a.level = 'province' AND {province}
+        SELECT c.geom, c.kind, NULL::text AS code, c.name_zh, c.name_en, c.rank
+        FROM basemap_context c
+        WHERE {context} AND c.minzoom <= %(z)s AND %(z)s < c.maxzoom
         UNION ALL
-        SELECT a.label_point, 'province_label', a.code::text, a.name_zh, a.name_en, 0
+        SELECT a.geom, a.level, a.code::text, a.name_zh, a.name_en, NULL::int
         FROM admin_areas a
-        WHERE a.level = 'province' AND {label}
+        WHERE {outline} AND CASE a.level WHEN 'province' THEN %(z)s < {lines}
+                                         WHEN 'prefecture' THEN %(z)s >= {pref}
+                                         ELSE %(z)s >= {county} END
+        UNION ALL
+        SELECT a.label_point, a.level || '_label', a.code::text, a.name_zh, a.name_en, 0
+        FROM admin_areas a
+        WHERE {label} AND CASE a.level WHEN 'province' THEN true
+                                       WHEN 'prefecture' THEN %(z)s >= {pref_label}
+                                       ELSE %(z)s >= {county_label} END
         UNION ALL
         SELECT p.geom, 'place', NULL, p.name_zh, p.name_en, p.scalerank
         FROM places p
         WHERE {place} AND p.scalerank <= %(z)s + 3""").format(
-        province=fragments.in_envelope("a.geom"), label=fragments.in_envelope("a.label_point"),
-        place=fragments.in_envelope("p.geom"))
+        context=fragments.in_envelope("c.geom"), outline=fragments.in_envelope("a.geom"),
+        label=fragments.in_envelope("a.label_point"), place=fragments.in_envelope("p.geom"),
+        lines=sql.Literal(PROVINCE_LINES), pref=sql.Literal(LEVELS["prefecture"][0]),
+        county=sql.Literal(LEVELS["county"][0]), pref_label=sql.Literal(LEVELS["prefecture"][1]),
+        county_label=sql.Literal(LEVELS["county"][1]))
 
 
-LAND, SEA, BORDER = "#f3efe6", "#c9dff0", "#9c948a"
+LAND, URBAN, WATER, RIVER, BORDER = "#f3efe6", "#e9e0d2", "#c9dff0", "#9dbfe0", "#9c948a"
+SEA = WATER  # the styles' background and the exports' sea
+HALO = {"text-halo-color": "#ffffff", "text-halo-width": 1.4}
+
+
+def _kind(*kinds: str) -> list[Any]:
+    return ["match", ["get", "kind"], list(kinds), True, False]
+
+
+def _line(lid: str, kinds: tuple[str, ...], color: str, width: list[Any] | float, slot: str = "base",
+          minzoom: float = 0, dash: list[float] | None = None) -> dict[str, Any]:
+    paint: dict[str, Any] = {"line-color": color, "line-width": width}
+    if dash:
+        paint["line-dasharray"] = dash
+    return {"id": lid, "type": "line", "metadata": {"bluemap:slot": slot}, "minzoom": minzoom,
+            "filter": _kind(*kinds), "layout": {"line-join": "round"}, "paint": paint}
+
+
+def _label(ctx: StyleContext, lid: str, kind: str, size: list[Any] | float, color: str, minzoom: float = 0,
+           maxzoom: float = 24, bold: bool = False) -> dict[str, Any]:
+    return {"id": lid, "type": "symbol", "metadata": {"bluemap:slot": "top"}, "minzoom": minzoom, "maxzoom": maxzoom,
+            "filter": ["==", ["get", "kind"], kind], "layout": {
+                "text-field": ctx.name(), "text-font": [ctx.bold if bold else ctx.font], "text-size": size,
+                "symbol-sort-key": ["coalesce", ["get", "rank"], 0], "text-max-width": 8},
+            "paint": {"text-color": color, **HALO}}
+
+
+def _zoomed(*stops: float) -> list[Any]:
+    return ["interpolate", ["linear"], ["zoom"], *stops]
 
 
 def style(ctx: StyleContext) -> list[dict[str, Any]]:
-    """Land under everything; borders and labels above the data (slot "top")."""
-    top = {"bluemap:slot": "top"}
+    """Land and water under the data (slot "base"); boundaries and labels above it (slot "top")."""
+    base = {"bluemap:slot": "base"}
     return [
-        {"id": "basemap-land", "type": "fill", "metadata": {"bluemap:slot": "base"},
-         "filter": ["==", ["get", "kind"], "province"], "paint": {"fill-color": LAND}},
-        {"id": "basemap-borders", "type": "line", "metadata": top, "filter": ["==", ["get", "kind"], "province"],
-         "paint": {"line-color": BORDER, "line-width": ["interpolate", ["linear"], ["zoom"], 3, 0.6, 10, 1.6]}},
-        {"id": "basemap-places", "type": "symbol", "metadata": top, "minzoom": 5,
-         "filter": ["==", ["get", "kind"], "place"], "layout": {
-             "text-field": ctx.name(), "text-font": [ctx.font], "symbol-sort-key": ["get", "rank"],
-             "text-size": ["interpolate", ["linear"], ["zoom"], 5, 10, 10, 14]},
-         "paint": {"text-color": "#444444", "text-halo-color": "#ffffff", "text-halo-width": 1.2}},
-        {"id": "basemap-province-labels", "type": "symbol", "metadata": top, "maxzoom": 8,
-         "filter": ["==", ["get", "kind"], "province_label"], "layout": {
-             "text-field": ctx.name(), "text-font": [ctx.bold], "text-size": 12},
-         "paint": {"text-color": "#6b6259", "text-halo-color": "#ffffff", "text-halo-width": 1.5}},
+        {"id": "basemap-land", "type": "fill", "metadata": base, "filter": _kind("land"),
+         "paint": {"fill-color": LAND, "fill-antialias": False}},
+        {"id": "basemap-urban", "type": "fill", "metadata": base, "minzoom": 4, "filter": _kind("urban"),
+         "paint": {"fill-color": URBAN, "fill-opacity": _zoomed(4, 0.4, 9, 1, 12, 0)}},
+        {"id": "basemap-lakes", "type": "fill", "metadata": base, "filter": _kind("lake"),
+         "paint": {"fill-color": WATER}},
+        _line("basemap-rivers", ("river",), RIVER, _zoomed(3, 0.5, 8, 1.5, 12, 2.5)),
+        _line("basemap-coastline", ("coastline",), "#8fb3d6", _zoomed(3, 0.4, 10, 1)),
+        _line("basemap-counties", ("county",), "#c8bfb2", _zoomed(7, 0.3, 12, 1), slot="top", minzoom=7),
+        _line("basemap-prefectures", ("prefecture",), "#b0a596", _zoomed(5, 0.4, 12, 1.4), slot="top",
+              minzoom=5),
+        _line("basemap-borders", ("province", "province_line"), BORDER, _zoomed(3, 0.6, 10, 1.6, 14, 2.4),
+              slot="top"),
+        _line("basemap-boundaries", ("boundary",), "#7a6a86", _zoomed(2, 0.8, 10, 2.2), slot="top"),
+        _line("basemap-claims", ("disputed",), "#7a6a86", _zoomed(3, 0.6, 10, 1.6), slot="top", dash=[3, 2]),
+        _label(ctx, "basemap-countries", "country_label", _zoomed(2, 11, 6, 15), "#5b5360", maxzoom=9, bold=True),
+        _label(ctx, "basemap-province-labels", "province_label", 12, "#6b6259", maxzoom=8, bold=True),
+        _label(ctx, "basemap-prefecture-labels", "prefecture_label", _zoomed(6, 11, 10, 14), "#6b6259", 6, 11),
+        _label(ctx, "basemap-county-labels", "county_label", _zoomed(8, 10, 12, 13), "#7d746a", 8, 13),
+        _label(ctx, "basemap-places", "place", _zoomed(5, 10, 10, 14), "#444444", 5, 12),
     ]
 
 
 LAYER = Layer(
     id="basemap",
     title="Basemap",
-    description="Province outlines and names, and populated places (Natural Earth 1:10m).",
+    description="Land, water, urban areas and international boundaries (Natural Earth), province, prefecture and "
+                "county outlines and names (prefectures and counties: © OpenStreetMap contributors), places.",
     geometry="mixed",
     properties=PROPERTIES,
-    datasets=("natural-earth-china",),
+    datasets=("natural-earth-china", "natural-earth-basemap", "cn-admin-osm"),
     features=features,
+    bounds=(-180.0, -85.0511, 180.0, 85.0511),
     maxzoom=10,
     style=style,
 )

@@ -36,10 +36,10 @@ class Registry:
 
 
 def _build() -> Registry:
-    from layers import air_stations, basemap, carbon, factories, suppliers, water_stations
+    from layers import air_stations, basemap, carbon, factories, reports, streets, suppliers, water_stations
 
     reg = Registry()
-    for module in (factories, suppliers, carbon, air_stations, water_stations, basemap):
+    for module in (factories, suppliers, carbon, air_stations, water_stations, reports, basemap, streets):
         reg.add(module.LAYER)
     return reg
 

@@ -11,6 +11,7 @@ from core import parse
 from core.errors import Invalid, NotFound
 from data.catalog import attribution
 from layers.base import StyleContext
+from layers.basemap import SEA
 from layers.registry import LAYERS
 
 
@@ -29,16 +30,21 @@ class MapStyle:
 
 STYLES = {s.name: s for s in (
     MapStyle("blue-map", "Blue Map", "蔚蓝地图",
-             ("basemap", "water_stations", "factories", "suppliers", "air_stations"), hidden=("suppliers",)),
-    MapStyle("carbon-map", "Blue Carbon Map", "蔚蓝碳地图", ("basemap", "carbon")),
-    MapStyle("supply-chain", "Green Supply Chain Map", "绿色供应链地图", ("basemap", "suppliers")),
+             ("basemap", "streets", "water_stations", "factories", "suppliers", "air_stations", "reports"),
+             hidden=("suppliers",)),
+    MapStyle("carbon-map", "Blue Carbon Map", "蔚蓝碳地图", ("basemap", "streets", "carbon")),
+    MapStyle("supply-chain", "Green Supply Chain Map", "绿色供应链地图", ("basemap", "streets", "suppliers")),
 )}
 LANGS = ("zh", "en")
 _SLOTS = {"base": 0, "data": 1, "top": 2}
 
 
-def build(name: str, base_url: str, args: Mapping[str, str]) -> dict[str, Any]:
+def build(name: str, base_url: str, args: Mapping[str, str], version: int | None = None,
+          bounds: Mapping[str, tuple[float, float, float, float]] | None = None) -> dict[str, Any]:
     """The style JSON of map `name` for a service at `base_url`; `args` holds lang and layer filters.
+
+    `version` (the data version) goes into the tile URLs as `v`, which makes them immutable. `bounds` holds the
+    layers' extents from their data (the declared bounds of a layer it does not name).
 
     NotFound for an unknown map, Invalid for a bad language, parameter or filter value.
     """
@@ -60,10 +66,12 @@ def build(name: str, base_url: str, args: Mapping[str, str]) -> dict[str, Any]:
     for order, layer in enumerate(layers):
         mine = {k: v for k, v in args.items() if any(f.name == k for f in layer.filters)}
         layer.parse_filters(mine)  # bad values are refused here (Invalid), before any URL is built
-        query = f"?{urlencode(sorted(mine.items()))}" if mine else ""
+        pairs = sorted(mine.items()) + ([("v", str(version))] if version is not None else [])
+        query = f"?{urlencode(pairs)}" if pairs else ""
         sources[layer.id] = {
             "type": "vector", "tiles": [f"{base}/tiles/{layer.id}/{{z}}/{{x}}/{{y}}.mvt{query}"],
-            "minzoom": layer.minzoom, "maxzoom": layer.maxzoom, "bounds": list(layer.bounds),
+            "minzoom": layer.minzoom, "maxzoom": layer.maxzoom,
+            "bounds": list((bounds or {}).get(layer.id, layer.bounds)),
             "attribution": attribution(layer.datasets),
         }
         if layer.feature_id:
@@ -83,7 +91,28 @@ def build(name: str, base_url: str, args: Mapping[str, str]) -> dict[str, Any]:
         "sources": sources,
         "sprite": f"{base}/sprites/bluemap",
         "glyphs": f"{base}/fonts/{{fontstack}}/{{range}}.pbf",
-        "layers": [{"id": "background", "type": "background", "paint": {"background-color": "#c9dff0"}}]
+        "layers": [{"id": "background", "type": "background", "paint": {"background-color": SEA}}]
                   + [d for _, _, d in drawn],
     }
 
+
+
+def with_archive(style: dict[str, Any], url: str, maxzoom: int) -> dict[str, Any]:
+    """The style reading zooms 0..maxzoom from a PMTiles archive (`bluemap tiles publish`) and the rest from here.
+
+    Each map layer is drawn twice: from the archive's `published` source below maxzoom + 1, and from the
+    service's own tiles from there on. Clients register the `pmtiles://` protocol (the pmtiles npm package).
+    """
+    out = {**style, "sources": {**style["sources"], "published": {
+        "type": "vector", "url": f"pmtiles://{url}", "attribution": ""}}}
+    layers: list[dict[str, Any]] = []
+    for la in style["layers"]:
+        src = la.get("source")
+        if src is None or src not in style["sources"] or la.get("minzoom", 0) > maxzoom:
+            layers.append(la)
+            continue
+        layers.append({**la, "id": f"{la['id']}@published", "source": "published",
+                       "maxzoom": min(la.get("maxzoom", 24), maxzoom + 1)})
+        layers.append({**la, "minzoom": max(la.get("minzoom", 0), maxzoom + 1)})
+    out["layers"] = layers
+    return out

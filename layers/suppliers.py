@@ -24,6 +24,30 @@ PROPERTIES = {
 }
 
 
+# Below CLUSTER_BELOW, suppliers within one cluster cell (32 px) are one symbol: the logo of the brand most of
+# them supply, ringed in the worst status among them, with a count badge; they expand as the map zooms in.
+CLUSTER_BELOW = 10
+CLUSTER_PROPERTIES = {
+    "count": "Number of suppliers in the cluster",
+    "icon": "Sprite icon key of the logo most of the cluster's suppliers carry first",
+    "brands": "Comma-separated slugs of every brand listing a supplier of the cluster",
+    "brand_count": "Number of brands listing a supplier of the cluster",
+    "status": "The worst environmental status among the cluster's suppliers",
+    "open_count": "Suppliers with an open violation",
+    "synthetic": "True when any supplier of the cluster shows synthetic demo values",
+}
+MANY = ["all", ["has", "count"], [">", ["get", "count"], 1]]  # style filter: clusters of several suppliers
+_BRANDS = "FROM unnest(string_to_array(string_agg(brands, ','), ',')) AS b(slug)"
+CLUSTER_AGGREGATES = {
+    "icon": "mode() WITHIN GROUP (ORDER BY icon)",
+    "brands": f"(SELECT string_agg(DISTINCT slug, ',' ORDER BY slug) {_BRANDS})",
+    "brand_count": f"(SELECT count(DISTINCT slug) {_BRANDS})::int",
+    "status": fragments.worst_status("status"),
+    "open_count": "(count(*) FILTER (WHERE status = 'open'))::int",
+    "synthetic": "bool_or(synthetic)",
+}
+
+
 def features(present: frozenset[str]) -> sql.Composable:
     """Facilities with at least one public, active brand link (private links never reach this query)."""
     brand = sql.SQL("AND b.slug = ANY(string_to_array(%(brand)s, ','))") if "brand" in present else sql.SQL("")
@@ -54,10 +78,19 @@ def style(ctx: StyleContext) -> list[dict[str, Any]]:
             "circle-stroke-color": "#ffffff", "circle-stroke-width": 1}},
         {"id": "suppliers-logos", "type": "symbol", "layout": {
             "icon-image": ["get", "icon"], "icon-allow-overlap": True, "icon-ignore-placement": True,
-            "text-field": ["case", [">", ["get", "brand_count"], 1],
+            "text-field": ["case", ["has", "count"], "",
+                           [">", ["get", "brand_count"], 1],
                            ["concat", "+", ["to-string", ["-", ["get", "brand_count"], 1]]], ""],
             "text-font": [ctx.bold], "text-size": 10, "text-offset": [1.5, -1.5], "text-allow-overlap": True},
          "paint": {"text-color": "#222222", "text-halo-color": "#ffffff", "text-halo-width": 1.5}},
+        # Clusters: a count badge at the logo's upper right.
+        {"id": "suppliers-cluster-badge", "type": "circle", "filter": MANY, "paint": {
+            "circle-radius": 9, "circle-color": "#1f4e79", "circle-translate": [15, -15],
+            "circle-stroke-color": "#ffffff", "circle-stroke-width": 1}},
+        {"id": "suppliers-cluster-count", "type": "symbol", "filter": MANY, "layout": {
+            "text-field": ["to-string", ["get", "count"]], "text-font": [ctx.bold], "text-size": 10,
+            "text-allow-overlap": True, "text-ignore-placement": True},
+         "paint": {"text-color": "#ffffff", "text-translate": [15, -15]}},
         {"id": "suppliers-labels", "type": "symbol", "minzoom": 12, "layout": {
             "text-field": ctx.name(), "text-font": [ctx.font], "text-size": 11, "text-offset": [0, 1.8],
             "text-anchor": "top", "text-optional": True, "text-max-width": 10},
@@ -76,6 +109,9 @@ LAYER = Layer(
     features=features,
     filters=(Filter("brand", "Comma-separated brand slugs", "text"),),
     feature_id="facility_id",
+    cluster_below=CLUSTER_BELOW,
+    cluster_properties=CLUSTER_PROPERTIES,
+    cluster_aggregates=CLUSTER_AGGREGATES,
     style=style,
     legend=(("Supplier with an open violation", "供应商存在未整改违规", STATUS_COLOURS["open"]),
             ("Explained", "已作出说明", STATUS_COLOURS["explained"]),

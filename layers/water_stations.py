@@ -17,6 +17,7 @@ PROPERTIES = {
     "water_body": "river, lake or reservoir",
     "observed_at": "Time of the latest reading",
     "water_class": "Latest class: I, II, III, IV, V or 劣V (worse than V)",
+    "class_parameter": "The parameter(s) that set the class (worst single factor), e.g. nh3n",
     "colour": "Conventional colour of the class",
     "scale": "The classification standard: GB 3838-2002",
     "synthetic": "Synthetic demo station",
@@ -36,12 +37,12 @@ def features(present: frozenset[str]) -> sql.Composable:
     return sql.SQL("""
         SELECT s.geom, s.id, s.code, s.name_zh, s.name_en, s.water_body_type AS water_body,
                to_char(r.observed_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI:SS"+08:00"') AS observed_at,
-               r.water_class,
+               r.water_class, r.class_parameter,
                (%(class_colours)s::text[])[array_position(%(classes)s::text[], r.water_class)] AS colour,
                %(scale)s AS scale, s.synthetic
         FROM stations s
         LEFT JOIN LATERAL (
-            SELECT wr.observed_at, wr.water_class FROM water_readings wr
+            SELECT wr.observed_at, wr.water_class, wr.class_parameter FROM water_readings wr
             WHERE wr.station_id = s.id ORDER BY wr.observed_at DESC LIMIT 1) r ON true
         WHERE s.kind = 'water' AND {in_envelope}""").format(in_envelope=fragments.in_envelope("s.geom"))
 
@@ -75,7 +76,7 @@ LAYER = Layer(
     description="Surface-water monitoring sections with the latest water-quality class (GB 3838-2002).",
     geometry="point",
     properties=PROPERTIES,
-    datasets=("synthetic-demo",),
+    datasets=("synthetic-demo",),  # stations and their readings (synthetic); real feeds add their own
     features=features,
     prepare=prepare,
     feature_id="id",

@@ -126,7 +126,8 @@ class Cluster:
                 tail = self.logfile.read_text(errors="replace")[-2000:] if self.logfile.exists() else ""
                 raise ClusterError(f"PostgreSQL did not start: {res.stderr.strip()}\n{tail}")
         self._wait_ready(timeout)
-        self._ensure_database()
+        if not (self.datadir / "standby.signal").exists():  # a hot standby is read-only: it has what the primary has
+            self._ensure_database()
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -7,8 +7,10 @@ from decimal import Decimal
 
 import psycopg
 
+from accounts.users import User
 from layers import fragments
 from queries import rows
+from workflow import lifecycle
 
 MAX_ID = 2**63 - 1  # bigint
 
@@ -16,7 +18,7 @@ MAX_ID = 2**63 - 1  # bigint
 FACILITY = f"""
 SELECT f.id, f.dataset_id, f.ext_id, f.name_zh, f.name_en, f.industry, f.address, f.area_code,
        ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat, f.key_monitored, f.source_crs, f.attrs, f.violation_count,
-       f.latest_violation, f.worst_status, f.updated_at, f.private_to_brand,
+       f.latest_violation, f.worst_status, f.updated_at, f.private_to_brand, f.location_precision,
        json_build_object('facility', f.synthetic, 'name_zh', {fragments.attr_flag("name_zh_synthetic")},
                          'uscc', {fragments.USCC_SYNTHETIC},
                          'key_monitored', {fragments.attr_flag("key_monitored_synthetic")},
@@ -32,21 +34,21 @@ LEFT JOIN companies c ON c.id = f.company_id
 JOIN datasets d ON d.id = f.dataset_id
 WHERE f.id = %s"""
 
+# Removed records (after a confirmed audit) are left out for the public, kept for those involved.
 VIOLATIONS = """
 SELECT id, ext_id, violation_date AS date, status, authority, category, legal_basis, penalty_cny, description,
-       source, synthetic, dataset_id
-FROM violations WHERE facility_id = %s
+       source, synthetic, dataset_id, details
+FROM violations WHERE facility_id = %s AND (%s OR status <> 'removed')
 ORDER BY violation_date DESC, id DESC"""
+REMOVED_COUNT = "SELECT count(*) FROM violations WHERE facility_id = %s AND status = 'removed'"
 
 HISTORY = """
-SELECT violation_id, from_status, to_status, changed_at, note FROM violation_status_history
-WHERE violation_id = ANY(%s) ORDER BY violation_id, changed_at, id"""
-EXPLANATIONS = """
-SELECT violation_id, id, submitted_at, body, rectification, synthetic, dataset_id FROM explanations
-WHERE violation_id = ANY(%s) ORDER BY violation_id, submitted_at, id"""
+SELECT violation_id, from_status, to_status, changed_at, note, actor_role, reason FROM violation_status_history
+WHERE violation_id = ANY(%s) ORDER BY violation_id, id"""  # in the order the steps happened
 
 PRTR = """
-SELECT year, energy_tce, water_t, ghg_tco2e, chemicals, discharges, synthetic, dataset_id
+SELECT year, energy_tce, water_t, ghg_tco2e, chemicals, discharges, synthetic, dataset_id, details, version,
+       published_at
 FROM prtr_disclosures WHERE facility_id = %s ORDER BY year"""
 
 # Only public, active links: private supplier relationships are never disclosed.
@@ -95,11 +97,12 @@ def _records(conn: psycopg.Connection, query: str, params: tuple) -> list[dict]:
 
 
 def load(conn: psycopg.Connection, facility_id: int,
-         may_see: Callable[[int], bool] = lambda brand_id: False) -> dict | None:
+         may_see: Callable[[int], bool] = lambda brand_id: False, viewer: User | None = None) -> dict | None:
     """A facility with its company, violations (newest first, with history), PRTR, public brands, data set.
 
     None when there is no such facility, and for one made from a brand's private supplier-list rows alone
-    unless `may_see(that brand's id)` (the brand's own users and admins)."""
+    unless `may_see(that brand's id)` (the brand's own users and admins). Removed records are listed only for
+    `viewer`s involved (reviewers, the company's users, its auditors); everyone else gets their number alone."""
     if facility_id > MAX_ID:
         return None
     found = _records(conn, FACILITY, (facility_id,))
@@ -113,14 +116,21 @@ def load(conn: psycopg.Connection, facility_id: int,
     if company is not None:
         flags["company"] = company["synthetic"]
         company["alt_ids"] = rows.dicts(conn, ALT_IDS, (company["id"],))
-    by_id = {v["id"]: v | {"history": [], "explanations": []}
-             for v in _records(conn, VIOLATIONS, (facility_id,))}
+    company_id = company["id"] if company else None
+    show_removed = lifecycle.involved(conn, viewer, company_id)
+    by_id = {v["id"]: v | {"history": []}
+             for v in _records(conn, VIOLATIONS, (facility_id, show_removed))}
+    lifecycle.attach(conn, by_id)
     if by_id:
         for r in _records(conn, HISTORY, (list(by_id),)):
             by_id[r.pop("violation_id")]["history"].append(r)
-        for r in _records(conn, EXPLANATIONS, (list(by_id),)):
-            by_id[r.pop("violation_id")]["explanations"].append(r)
+        for v in by_id.values():
+            v["explanations"] = [{k: _plain(x) for k, x in e.items()} for e in v["explanations"]]
+            v["audits"] = [{k: _plain(x) for k, x in a.items()} for a in v["audits"]]
     body["synthetic"] = any(flags.values())
+    body["claimed"] = lifecycle.claimed(conn, company_id)
+    body["removed_count"] = conn.execute(REMOVED_COUNT, (facility_id,)).fetchone()[0]  # type: ignore[index]
+    body["acts_for"] = viewer is not None and lifecycle.acts_for(conn, viewer, company_id)
     return body | {"violations": list(by_id.values()), "prtr": _records(conn, PRTR, (facility_id,)),
                    "brands": _records(conn, BRANDS, (facility_id,)),
                    "monitoring": _records(conn, MONITORING, (facility_id,))}

@@ -11,12 +11,15 @@ from geo import datum
 from layers.factories import VISIBLE
 from queries import rows
 from queries.search import SYNTHETIC
+from queries.stations import freshness
 
 RADII = (1000, 3000, 5000, 10000)
 MUNICIPALITIES = {"北京市", "天津市", "上海市", "重庆市"}
 # Outside the mainland 12369 complaint system: no bureau is named for these.
 NO_BUREAU = {"710000", "810000", "820000"}
 HOTLINE = "12369"
+# Stations farther than this (metres) are not called near: the answer names the closest one with its distance.
+WITHIN_M = {"air": 50_000, "water": 100_000}
 
 FACILITIES = f"""
 WITH p AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g)
@@ -79,6 +82,12 @@ UNION ALL
    AND ST_DWithin(a.geom::geography, p.g::geography, 30000)
  ORDER BY ST_Distance(a.geom::geography, p.g::geography), a.code LIMIT 1)
 LIMIT 1"""
+# The prefecture and county holding the point, where those levels are loaded (their parent chain up to the province).
+LOCAL = """
+SELECT a.code, a.level, a.name_zh, a.name_en, a.parent_code FROM admin_areas a
+WHERE a.level IN ('prefecture', 'county') AND a.geom && ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)
+  AND ST_Intersects(a.geom, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326))
+ORDER BY CASE a.level WHEN 'county' THEN 0 ELSE 1 END, a.code"""
 
 def _station(row: dict) -> dict:
     """A STATION row with its latest reading (None when it has none) apart."""
@@ -86,27 +95,65 @@ def _station(row: dict) -> dict:
     if reading["observed_at"] is None:
         row["latest"] = None
     else:
+        reading |= freshness(reading["observed_at"])
         reading["observed_at"] = reading["observed_at"].isoformat()
         row["latest"] = reading
     row["distance_m"] = round(row["distance_m"], 1)
     return row
 
 
-def bureau(row: dict | None) -> dict | None:
-    """The provincial environmental authority responsible for an admin area row (code, names, inside)."""
+def bureau(row: dict | None, local: list[dict] | tuple = ()) -> dict | None:
+    """The environmental authorities for an admin area row (code, names, inside): the provincial one, 12369, and
+    the prefecture's and county's bureaus (`local`, county first) where those levels are known."""
     if row is None:
         return None
     code, name_zh, name_en = row["code"], row["name_zh"], row["name_en"]
     out = {"area_code": code, "province_zh": name_zh, "province_en": name_en, "inside": row["inside"]}
     if code in NO_BUREAU or not name_zh:
-        return out | {"bureau_zh": None, "bureau_en": None, "hotline": None,
+        return out | {"bureau_zh": None, "bureau_en": None, "hotline": None, "local": [],
                       "note": "outside the mainland 12369 environmental complaint system"}
     city = name_zh in MUNICIPALITIES
     return out | {
         "bureau_zh": f"{name_zh}生态环境{'局' if city else '厅'}",
         "bureau_en": f"{name_en} {'Bureau' if city else 'Department'} of Ecology and Environment",
         "hotline": HOTLINE,
+        "local": _local_bureaus(row if city else None, local),
     }
+
+
+def _short(name: str, suffixes: str) -> str:
+    """A county's name without its last character when that is one of `suffixes` (萧山区 -> 萧山)."""
+    return name[:-1] if len(name) > 2 and name[-1] in suffixes else name
+
+
+def _local_bureaus(municipality: dict | None, local: list[dict] | tuple) -> list[dict]:
+    """Bureaus of the county (a branch of its prefecture's bureau, 杭州市生态环境局萧山分局) and the prefecture."""
+    prefecture = next((a for a in local if a["level"] == "prefecture"), None)
+    parent = prefecture or municipality
+    out = []
+    for a in local:
+        zh, en = a["name_zh"] or a["name_en"], a["name_en"] or a["name_zh"]
+        if a["level"] == "county" and parent is not None:
+            p_zh, p_en = parent["name_zh"] or parent["name_en"], parent["name_en"] or parent["name_zh"]
+            b_zh = f"{p_zh}生态环境局{_short(zh, '区县市旗')}分局"
+            b_en = f"{_short_en(en)} Branch, {_short_en(p_en)} Bureau of Ecology and Environment"
+        else:
+            b_zh, b_en = f"{zh}生态环境局", f"{_short_en(en)} Bureau of Ecology and Environment"
+        out.append({"level": a["level"], "area_code": a["code"], "area_zh": zh, "area_en": en,
+                    "bureau_zh": b_zh, "bureau_en": b_en})
+    return out
+
+
+def _short_en(name: str) -> str:
+    """An English area name without a trailing Shi/Qu/Xian/City/District/County word."""
+    head, _, last = name.rpartition(" ")
+    return head if head and last.lower() in ("shi", "qu", "xian", "city", "district", "county") else name
+
+
+def _stations(found: list[dict], within: int) -> tuple[list[dict], dict | None]:
+    """The stations within `within` metres, and the closest one when none is that near."""
+    near = [s for s in found if s["distance_m"] <= within]
+    return near, (found[0] if found and not near else None)
 
 
 def _point(lon: float, lat: float, crs: str) -> tuple[float, float]:
@@ -117,19 +164,25 @@ def _point(lon: float, lat: float, crs: str) -> tuple[float, float]:
     return datum.to_wgs84(lon, lat, crs)
 
 
-def near(conn: psycopg.Connection, lon: float, lat: float, crs: str, radius: int, limit: int) -> dict:
-    """Facilities within `radius` metres of a point (in `crs`), the nearest stations and the local bureau."""
+def near(conn: psycopg.Connection, lon: float, lat: float, crs: str, radius: int, limit: int,
+         within: dict[str, int] | None = None) -> dict:
+    """Facilities within `radius` metres of a point (in `crs`), the stations within `within` metres per kind (or
+    the closest one when none is), and the local bureaus."""
     if radius not in RADII:
         raise Invalid(f"radius_m must be one of {', '.join(map(str, RADII))}, not {radius!r}")
+    within = WITHIN_M | (within or {})
     lon, lat = _point(lon, lat, crs)
     # Degrees that safely cover the radius at this latitude, for the index prefilter.
     dy = radius / 110_000 * 1.05
     dx = radius / (111_320 * max(math.cos(math.radians(lat)), 0.01)) * 1.05
     params = {"lon": lon, "lat": lat, "radius": radius, "dx": dx, "dy": dy, "limit": limit}
     facilities = rows.dicts(conn, FACILITIES, params)
-    air = [_station(r) for r in rows.dicts(conn, AIR, params | {"kind": "air"})]
-    water = [_station(r) for r in rows.dicts(conn, WATER, params | {"kind": "water"})]
+    air, air_closest = _stations([_station(r) for r in rows.dicts(conn, AIR, params | {"kind": "air"})],
+                                 within["air"])
+    water, water_closest = _stations([_station(r) for r in rows.dicts(conn, WATER, params | {"kind": "water"})],
+                                     within["water"])
     province = rows.first(conn, PROVINCE, params)
+    local = rows.dicts(conn, LOCAL, params) if province and province["inside"] else []
     count = facilities[0]["total"] if facilities else 0
     for f in facilities:
         del f["total"]
@@ -141,10 +194,13 @@ def near(conn: psycopg.Connection, lon: float, lat: float, crs: str, radius: int
         "count": count,
         "truncated": count > len(facilities),
         "facilities": facilities,
+        "station_within_m": {"air": within["air"], "water": within["water"]},
         "air_stations": air,
+        "air_closest": air_closest,
         "air_units": AIR_UNITS,
         "water_stations": water,
-        "bureau": bureau(province),
+        "water_closest": water_closest,
+        "bureau": bureau(province, local),
     }
 
 

@@ -40,16 +40,18 @@ FROM water_readings r WHERE r.station_id = %(id)s AND r.observed_at >= %(lo)s AN
 STATION = """
 SELECT s.id, s.code, s.kind, s.name_zh, s.name_en, ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat, s.area_code,
        s.water_body_type, s.coords_approximate, s.synthetic, s.dataset_id, a.observed_at AS aqi_at, a.aqi,
-       a.category, a.primary_pollutants, a.version AS aqi_version, w.observed_at AS water_at, w.water_class
+       a.category, a.primary_pollutants, a.version AS aqi_version, w.observed_at AS water_at, w.water_class,
+       w.class_parameter
 FROM stations s
 LEFT JOIN LATERAL (SELECT h.* FROM air_aqi_hourly h WHERE s.kind = 'air' AND h.station_id = s.id
                    ORDER BY h.observed_at DESC LIMIT 1) a ON true
-LEFT JOIN LATERAL (SELECT r.observed_at, r.water_class FROM water_readings r WHERE s.kind = 'water'
+LEFT JOIN LATERAL (SELECT r.observed_at, r.water_class, r.class_parameter FROM water_readings r WHERE s.kind = 'water'
                    AND r.station_id = s.id ORDER BY r.observed_at DESC LIMIT 1) w ON true
 WHERE {where}
 ORDER BY s.kind, s.code"""
 # The STATION columns of the latest AQI (air) or water class (water).
-LATEST = ("aqi_at", "aqi", "category", "primary_pollutants", "aqi_version", "water_at", "water_class")
+LATEST = ("aqi_at", "aqi", "category", "primary_pollutants", "aqi_version", "water_at", "water_class",
+          "class_parameter")
 
 AIR_DATA = """
 SELECT min(day) AS first_day, max(day) AS last_day, count(*) AS days, coalesce(sum(hours), 0) AS hours
@@ -58,20 +60,31 @@ WATER_DATA = """
 SELECT min(observed_at) AS first, max(observed_at) AS last, count(*) AS readings
 FROM water_readings WHERE station_id = %s"""
 DATASET = "SELECT id, title, licence, attribution, source_url, synthetic FROM datasets WHERE id = %s"
+LATEST_WATER = "SELECT water_class, class_parameter FROM water_readings WHERE station_id = %s AND observed_at = %s"
+# A reading older than this is stale: pages, popups and the API say so.
+STALE_AFTER = timedelta(days=1)
 LATEST_READING = {"air": "SELECT max(observed_at) FROM air_readings WHERE station_id = %s",
                   "water": "SELECT max(observed_at) FROM water_readings WHERE station_id = %s"}
+
+
+def freshness(observed_at: datetime, now: datetime | None = None) -> dict:
+    """A reading's local time (Asia/Shanghai, to the minute), its age in seconds and whether it is stale."""
+    age = (now or datetime.now(UTC)) - observed_at
+    return {"observed_local": observed_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"),
+            "age_s": max(int(age.total_seconds()), 0), "stale": age > STALE_AFTER}
 
 
 def _latest(kind: str, r: dict) -> dict | None:
     """The latest AQI (air) or water class (water) of a station, with its scale named."""
     if kind == "air" and r["aqi_at"] is not None:
         cat = aqi.CATEGORIES[r["category"] - 1] if r["category"] else None
-        return {"observed_at": r["aqi_at"].astimezone(BEIJING).isoformat(), "aqi": r["aqi"],
+        return {"observed_at": r["aqi_at"].astimezone(BEIJING).isoformat(), **freshness(r["aqi_at"]), "aqi": r["aqi"],
                 "category": r["category"], "category_zh": cat.name_zh if cat else None,
                 "category_en": cat.name_en if cat else None, "colour": cat.colour if cat else None,
                 "primary_pollutants": r["primary_pollutants"], "scale": aqi.scale_name(r["aqi_version"])}
     if kind == "water" and r["water_at"] is not None:
-        return {"observed_at": r["water_at"].astimezone(BEIJING).isoformat(), "water_class": r["water_class"],
+        return {"observed_at": r["water_at"].astimezone(BEIJING).isoformat(), **freshness(r["water_at"]),
+                "water_class": r["water_class"], "class_parameter": r["class_parameter"],
                 "colour": water.COLOURS.get(r["water_class"]) if r["water_class"] else None,
                 "scale": water.SCALE_NAME}
     return None
@@ -239,4 +252,9 @@ def page(conn: psycopg.Connection, station_id: int) -> dict | None:
     if st is None:
         return None
     first, last = rows.aggregate(conn, PAGE_SPAN[st["kind"]], (station_id,))
-    return st | {"first": first.isoformat() if first else None, "last": last.isoformat() if last else None}
+    latest = freshness(last) if last else None
+    if latest and st["kind"] == "water":  # the latest GB 3838 class and the parameter that set it
+        found = rows.first(conn, LATEST_WATER, (station_id, last))
+        latest |= (found or {}) | {"scale": water.SCALE_NAME}
+    return st | {"first": first.isoformat() if first else None, "last": last.isoformat() if last else None,
+                 "latest": latest}

@@ -15,6 +15,8 @@ command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 # Map label glyphs are rendered from these fonts (Latin and CJK).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || pkgs+=(fonts-dejavu-core)
 [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || pkgs+=(fonts-droid-fallback)
+# `bluemap basemap load` imports OpenStreetMap extracts with osm2pgsql (flex output).
+command -v osm2pgsql >/dev/null 2>&1 || pkgs+=(osm2pgsql)
 # SVG brand logos are rasterised by CairoSVG, which loads the cairo library.
 ldconfig -p 2>/dev/null | grep 'libcairo\.so\.2' >/dev/null || pkgs+=(libcairo2)
 if [ "$want" = test ] || [ "$want" = bench ]; then
@@ -23,6 +25,10 @@ if [ "$want" = test ] || [ "$want" = bench ]; then
   # GeoPackage exports are checked with GDAL's validate_gpkg.py, run by /usr/bin/python3 with these bindings
   # (gdal-bin pulls them in on Debian today; asked for by name so the tests never depend on that).
   /usr/bin/python3 -c 'import osgeo_utils.samples.validate_gpkg' >/dev/null 2>&1 || pkgs+=(python3-gdal)
+fi
+if [ "$want" = test ] || [ "$want" = bench ]; then
+  # The reference front proxy (deploy/nginx.conf) is tested and benchmarked with Debian's nginx.
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || pkgs+=(nginx-light)
 fi
 if [ "$want" = bench ]; then
   command -v wrk >/dev/null 2>&1 || pkgs+=(wrk)

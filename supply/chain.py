@@ -5,10 +5,12 @@ Every query here takes `private`: False (the public, anyone) sees only public an
 brand's own users and admins) also sees the brand's private links. Edges are shown only when both of their
 ends are visible to the viewer.
 
-Environmental status of a supplier: its worst violation record (open > explained > rectified; removed
-records do not count) dated within the 12 months up to `as_of`, else `none`. By default `as_of` is the date
-of the newest record on file (today's date once the records are current), so the window always holds the
-latest data.
+Environmental status of a supplier: its worst unresolved record whatever its age (an `open` record stays
+open until it is explained; then `explained` until rectified), else `rectified` when a record was rectified
+within the 12 months up to `as_of`, else `none`; removed records never count. The 12-month counts (open,
+explained, rectified) are counted back from `as_of`, which is today (Beijing date) unless asked otherwise,
+never the date of the newest record on file. A row is marked synthetic when its facility, its company or any
+of its counted records is synthetic demo data.
 """
 
 from __future__ import annotations
@@ -43,24 +45,37 @@ edges AS (
 )
 SELECT f.id, f.name_zh, f.name_en, f.address, ST_X(f.geom), ST_Y(f.geom), k.tier, k.is_public,
        coalesce(v.open, 0), coalesce(v.explained, 0), coalesce(v.rectified, 0),
-       CASE WHEN v.open > 0 THEN 'open' WHEN v.explained > 0 THEN 'explained'
+       CASE WHEN v.open_all > 0 THEN 'open' WHEN v.explained_all > 0 THEN 'explained'
             WHEN v.rectified > 0 THEN 'rectified' ELSE 'none' END,
-       f.violation_count, f.latest_violation, e.buyer_facility_id, f.industry, f.dataset_id, f.synthetic
+       f.violation_count, f.latest_violation, e.buyer_facility_id, f.industry, f.dataset_id,
+       f.synthetic OR coalesce(v.any_synthetic, false) OR coalesce(c.synthetic, false),
+       trim(c.uscc), r.ref, coalesce(v.open_all, 0), coalesce(v.explained_all, 0)
 FROM links k
 JOIN facilities f ON f.id = k.facility_id
+LEFT JOIN companies c ON c.id = f.company_id
 LEFT JOIN edges e ON e.supplier_facility_id = f.id
 LEFT JOIN LATERAL (
-    SELECT count(*) FILTER (WHERE x.status = 'open') AS open,
-           count(*) FILTER (WHERE x.status = 'explained') AS explained,
-           count(*) FILTER (WHERE x.status = 'rectified') AS rectified
+    SELECT x.ref FROM supplier_list_rows x WHERE x.list_id = k.list_id AND x.facility_id = f.id
+    ORDER BY x.line LIMIT 1
+) r ON true
+LEFT JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE x.status = 'open' AND x.violation_date > %(as_of)s::date - interval '12 months')
+               AS open,
+           count(*) FILTER (WHERE x.status = 'explained'
+                            AND x.violation_date > %(as_of)s::date - interval '12 months') AS explained,
+           count(*) FILTER (WHERE x.status = 'rectified'
+                            AND x.violation_date > %(as_of)s::date - interval '12 months') AS rectified,
+           count(*) FILTER (WHERE x.status = 'open') AS open_all,
+           count(*) FILTER (WHERE x.status = 'explained') AS explained_all,
+           bool_or(x.synthetic) FILTER (WHERE x.status IN ('open', 'explained')
+                                        OR x.violation_date > %(as_of)s::date - interval '12 months') AS any_synthetic
     FROM violations x
-    WHERE x.facility_id = f.id AND x.status <> 'removed'
-      AND x.violation_date > %(as_of)s::date - interval '12 months' AND x.violation_date <= %(as_of)s::date
+    WHERE x.facility_id = f.id AND x.status <> 'removed' AND x.violation_date <= %(as_of)s::date
 ) v ON true
 ORDER BY f.id"""
 SUPPLIER_KEYS = ("id", "name_zh", "name_en", "address", "lon", "lat", "tier", "public", "open", "explained",
                  "rectified", "status", "violation_count", "latest_violation", "buyer_id", "industry",
-                 "dataset_id", "synthetic")
+                 "dataset_id", "synthetic", "uscc", "supplier_ref", "open_unresolved", "explained_unresolved")
 
 EDGES = f"""
 WITH links AS ({_LINKS})
@@ -96,9 +111,9 @@ def public_brands(conn: psycopg.Connection) -> list[dict]:
 
 
 def as_of_date(conn: psycopg.Connection) -> date:
-    """The end of the 12-month status window: the newest record on file, or today when that is later."""
-    row = conn.execute("SELECT least(current_date, coalesce(max(latest_violation), current_date)) "
-                       "FROM facilities").fetchone()
+    """The end of the 12-month window: today, in Beijing (never the date of the newest record on file)."""
+    row = conn.execute("SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date").fetchone()
+    assert row is not None
     return row[0]
 
 
@@ -109,6 +124,8 @@ def suppliers(conn: psycopg.Connection, brand_id: int, private: bool, as_of: dat
     for r in rows:
         d = dict(zip(SUPPLIER_KEYS, r, strict=True))
         d["latest_violation"] = d["latest_violation"].isoformat() if d["latest_violation"] else None
+        if not private:
+            d["supplier_ref"] = None  # the brand's own reference stays with the brand
         out.append(d)
     return out
 
@@ -156,20 +173,22 @@ def edge_features(rows: list[dict]) -> dict:
     } for e in rows]}
 
 
-REPORT_COLUMNS = ("facility_id", "name_zh", "name_en", "address", "tier", "public", "status_12m", "open_12m",
-                  "explained_12m", "rectified_12m", "violations_total", "latest_violation",
-                  "buyer_facility_id", "lon", "lat", "synthetic_data", "facility_url")
+REPORT_COLUMNS = ("facility_id", "supplier_ref", "uscc", "name_zh", "name_en", "address", "tier", "public",
+                  "status", "open_unresolved", "explained_unresolved", "open_12m", "explained_12m", "rectified_12m",
+                  "violations_total", "latest_violation", "buyer_facility_id", "lon", "lat", "synthetic_data",
+                  "facility_url")
 
 
 def report_rows(rows: list[dict], base_url: str) -> list[list]:
-    """Rows of the supplier report (CSV/XLSX), with a link to each facility page; text that a spreadsheet
-    would run as a formula is quoted (core.spreadsheet)."""
+    """Rows of the supplier report (CSV/XLSX), with the brand's own reference of each supplier, its USCC and a
+    link to its page; text that a spreadsheet would run as a formula is quoted (core.spreadsheet)."""
     base = base_url.rstrip("/")
     return [[safe_cell(v) for v in (
-        r["id"], r["name_zh"] or "", r["name_en"] or "", r["address"] or "", r["tier"],
-        "yes" if r["public"] else "no", r["status"], r["open"], r["explained"], r["rectified"],
-        r["violation_count"], r["latest_violation"] or "", r["buyer_id"] or "", round(r["lon"], 6),
-        round(r["lat"], 6), "yes" if r["synthetic"] else "no", f"{base}/facilities/{r['id']}")]
+        r["id"], r["supplier_ref"] or "", r["uscc"] or "", r["name_zh"] or "", r["name_en"] or "",
+        r["address"] or "", r["tier"], "yes" if r["public"] else "no", r["status"], r["open_unresolved"],
+        r["explained_unresolved"], r["open"], r["explained"], r["rectified"], r["violation_count"],
+        r["latest_violation"] or "", r["buyer_id"] or "", round(r["lon"], 6), round(r["lat"], 6),
+        "yes" if r["synthetic"] else "no", f"{base}/facilities/{r['id']}")]
             for r in rows]
 
 

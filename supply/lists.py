@@ -20,6 +20,7 @@ The model follows Open Supply Hub's list -> row -> match -> facility, plus suppl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
@@ -30,11 +31,11 @@ from supply.intake import COLUMNS, MAX_BYTES, read_rows
 from supply.matching import AUTO_LINK, REVIEW, match_all
 from supply.review import decide, list_rows, review_queue, versions
 from supply.rows import TIERS, ListError, Row, check_references, note_orphans, row_dict
-from supply.storage import accept, new_facility, store_version, summarise
+from supply.storage import accept, new_facilities, store_version, summarise
 
 NOT_IMPORTED = "not imported:"
-__all__ = ["AUTO_LINK", "COLUMNS", "MAX_BYTES", "REVIEW", "TIERS", "ListError", "Upload", "decide", "list_rows",
-           "review_queue", "upload", "versions"]
+__all__ = ["AUTO_LINK", "COLUMNS", "MAX_BYTES", "REVIEW", "TIERS", "ListError", "Upload", "count_rows", "decide",
+           "list_rows", "review_queue", "upload", "versions"]
 
 
 @dataclass
@@ -58,16 +59,17 @@ class Upload:
 
 def upload(conn: psycopg.Connection, brand_id: int, data: bytes, filename: str, *, user_id: int | None = None,
            name: str | None = None, default_crs: str = "wgs84", default_public: bool = False,
-           skip_invalid: bool = False) -> Upload:
+           skip_invalid: bool = False, progress: Callable[[int], None] | None = None) -> Upload:
     """Read, check and match a list, store it as the brand's next version, accept it when nothing waits for
-    review. The caller commits. ListError for a file that cannot be read at all (nothing stored then)."""
+    review. The caller commits. ListError for a file that cannot be read at all (nothing stored then).
+    `progress`, when given, is called with the number of rows matched after each batch."""
     if default_crs not in DATUMS:
         raise ListError(f"crs must be one of {', '.join(DATUMS)}")
     rows, how = read_rows(data, default_crs, default_public)
     check_references(rows)
     mark_duplicates(rows)
     conn.execute("SELECT id FROM brands WHERE id = %s FOR UPDATE", (brand_id,))
-    match_all(conn, rows, brand_id)
+    match_all(conn, rows, brand_id, progress=progress)
     refused = _settle(conn, rows, brand_id, skip_invalid)
     summary = summarise(rows, how, refused)
     list_name = (name or "").strip()[:200] or filename[:200] or "supplier list"
@@ -78,6 +80,13 @@ def upload(conn: psycopg.Connection, brand_id: int, data: bytes, filename: str, 
         accept(conn, list_id)
         status = "accepted"
     return Upload(list_id, version, status, not refused, summary, rows)
+
+
+def count_rows(data: bytes, default_crs: str = "wgs84") -> int:
+    """How many rows a file holds; ListError for a file that cannot be read at all (nothing is queued then)."""
+    if default_crs not in DATUMS:
+        raise ListError(f"crs must be one of {', '.join(DATUMS)}")
+    return len(read_rows(data, default_crs, False)[0])
 
 
 def _settle(conn: psycopg.Connection, rows: list[Row], brand_id: int, skip_invalid: bool) -> bool:
@@ -92,8 +101,8 @@ def _settle(conn: psycopg.Connection, rows: list[Row], brand_id: int, skip_inval
                 r.reason = (f"{NOT_IMPORTED} {bad} row(s) of this file were rejected; fix them, or upload "
                             "again importing only the valid rows")
         return True
-    for r in rows:
-        if r.outcome == "new_facility":
-            r.facility_id = new_facility(conn, r, brand_id)
+    new = [r for r in rows if r.outcome == "new_facility"]
+    for r, fid in zip(new, new_facilities(conn, new, brand_id), strict=True):
+        r.facility_id = fid
     note_orphans(rows)
     return False

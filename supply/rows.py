@@ -69,6 +69,7 @@ class Row:
     lon: float | None = None
     lat: float | None = None
     crs: str | None = None
+    precision: str = "exact"  # facilities.location_precision: exact, or how precisely the address placed the row
     tier: str = "direct_supplier"
     parent_ref: str | None = None
     public: bool = False

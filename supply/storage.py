@@ -26,34 +26,53 @@ DATASET = Dataset("upload:supplier-lists", "Supplier lists uploaded by brands", 
 CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 
 
-def new_facility(conn: psycopg.Connection, r: Row, brand_id: int) -> int:
-    """A facility made from a row (the same name and place give the same facility); returns its id.
+def _key(r: Row, brand_id: int) -> str:
+    """The ext_id of the facility a row makes: the same name and place give the same one (per brand if private)."""
+    key = "sl:" + hashlib.sha1(f"{normalise_name(r.name)}|{r.lon:.5f}|{r.lat:.5f}".encode()).hexdigest()[:16]
+    return key if r.public else key + f":b{brand_id}"
+
+
+def new_facilities(conn: psycopg.Connection, rows: list[Row], brand_id: int) -> list[int]:
+    """The facilities made from rows (the same name and place give the same facility), in the rows' order.
 
     Made from a private row it is the brand's own (`private_to_brand`): hidden from everyone else until the
-    brand links it publicly; another brand's row with the same name and place makes a facility of its own."""
-    assert r.lon is not None and r.lat is not None and r.name
+    brand links it publicly; another brand's row with the same name and place makes a facility of its own.
+    All rows in a few statements (companies, facilities, their ids), then the province codes once."""
+    if not rows:
+        return []
+    assert all(r.lon is not None and r.lat is not None and r.name for r in rows)
     register_dataset(conn, DATASET)
-    key = "sl:" + hashlib.sha1(f"{normalise_name(r.name)}|{r.lon:.5f}|{r.lat:.5f}".encode()).hexdigest()[:16]
-    if not r.public:
-        key += f":b{brand_id}"
-    company_id = None
-    if r.uscc:
-        zh, en = (r.name, None) if CJK.search(r.name) else (None, r.name)
-        conn.execute("""INSERT INTO companies (uscc, name_zh, name_en, dataset_id) VALUES (%s, %s, %s, %s)
-                        ON CONFLICT (uscc) DO NOTHING""", (r.uscc, zh, en, DATASET.id))
-        company_id = conn.execute("SELECT id FROM companies WHERE uscc = %s", (r.uscc,)).fetchone()[0]
-    zh, en = (r.name, None) if CJK.search(r.name) else (None, r.name)
-    conn.execute("""INSERT INTO facilities (dataset_id, ext_id, company_id, name_zh, name_en, industry,
-                                            address, source_crs, attrs, geom, private_to_brand)
-                    VALUES (%s, %s, %s, %s, %s, 'other', %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s)
-                    ON CONFLICT (dataset_id, ext_id) DO NOTHING""",
-                 (DATASET.id, key, company_id, zh, en, r.address, r.crs or "wgs84",
-                  json.dumps({"source": "brand supplier list"}), round(r.lon, 7), round(r.lat, 7),
-                  None if r.public else brand_id))
-    fid = conn.execute("SELECT id FROM facilities WHERE dataset_id = %s AND ext_id = %s",
-                       (DATASET.id, key)).fetchone()[0]
+    with conn.cursor() as cur:
+        cur.executemany("""INSERT INTO companies (uscc, name_zh, name_en, dataset_id) VALUES (%s, %s, %s, %s)
+                           ON CONFLICT (uscc) DO NOTHING""",
+                        [(r.uscc, *_names(r), DATASET.id) for r in rows if r.uscc])
+    codes = list({r.uscc for r in rows if r.uscc})
+    company = dict(conn.execute("SELECT uscc, id FROM companies WHERE uscc = ANY(%s::bpchar[])", (codes,)).fetchall())
+    company = {k.strip(): v for k, v in company.items()}
+    keys = [_key(r, brand_id) for r in rows]
+    with conn.cursor() as cur:
+        cur.executemany(
+            """INSERT INTO facilities (dataset_id, ext_id, company_id, name_zh, name_en, industry, address, source_crs,
+                                       attrs, geom, private_to_brand, location_precision)
+               VALUES (%s, %s, %s, %s, %s, 'other', %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s)
+               ON CONFLICT (dataset_id, ext_id) DO NOTHING""",
+            [(DATASET.id, key, company.get(r.uscc) if r.uscc else None, *_names(r), r.address, r.crs or "wgs84",
+              json.dumps({"source": "brand supplier list"}), round(r.lon, 7), round(r.lat, 7),
+              None if r.public else brand_id, r.precision) for r, key in zip(rows, keys, strict=True)])
+    ids = dict(conn.execute("SELECT ext_id, id FROM facilities WHERE dataset_id = %s AND ext_id = ANY(%s)",
+                            (DATASET.id, keys)).fetchall())
     assign_area_codes(conn, DATASET.id)
-    return int(fid)
+    return [int(ids[k]) for k in keys]
+
+
+def new_facility(conn: psycopg.Connection, r: Row, brand_id: int) -> int:
+    """The facility made from one row (see `new_facilities`)."""
+    return new_facilities(conn, [r], brand_id)[0]
+
+
+def _names(r: Row) -> tuple[str | None, str | None]:
+    """A row's name as the Chinese or the English name, by its script."""
+    return (r.name, None) if CJK.search(r.name or "") else (None, r.name)
 
 
 def summarise(rows: list[Row], how: str = "", refused: bool = False) -> dict:
@@ -128,6 +147,9 @@ def accept(conn: psycopg.Connection, list_id: int) -> None:
                     WHERE private_to_brand IS NOT NULL AND id IN (
                         SELECT facility_id FROM brand_facility_links WHERE list_id = %s AND active AND is_public)""",
                  (list_id,))  # linked publicly: everyone may see it now
+    # The version's rows were just written, without statistics: a nested loop over a 20,000-row list's rows by
+    # reference takes minutes where a hash join takes a fraction of a second.
+    conn.execute("SET LOCAL enable_nestloop = off")
     conn.execute("""INSERT INTO supplier_edges (supplier_facility_id, buyer_facility_id, list_id, dataset_id)
                     SELECT DISTINCT s.facility_id, p.facility_id, %(l)s, %(ds)s
                     FROM supplier_list_rows s
@@ -135,6 +157,7 @@ def accept(conn: psycopg.Connection, list_id: int) -> None:
                     WHERE s.list_id = %(l)s AND s.outcome IN ('linked', 'new_facility')
                       AND p.outcome IN ('linked', 'new_facility') AND s.facility_id <> p.facility_id
                     ON CONFLICT DO NOTHING""", {"l": list_id, "ds": DATASET.id})
+    conn.execute("SET LOCAL enable_nestloop = on")
     conn.execute("""UPDATE supplier_lists SET status = 'replaced', replaced_at = now()
                     WHERE brand_id = %s AND id <> %s AND status IN ('accepted', 'pending')""",
                  (brand_id, list_id))

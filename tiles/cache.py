@@ -94,14 +94,20 @@ class TileCache:
         os.replace(tmp, path)  # atomic: readers see the old file or the whole new one
         self._remember((version, key, z, x, y), entry)
 
-    def sweep(self, keep_version: int) -> None:
-        """Delete entries of every other data version."""
-        for k in [k for k in self._mem if k[0] != keep_version]:
+    def sweep(self, keep_version: int, only_older: bool = False) -> None:
+        """Delete entries of every other data version, or with `only_older` of older ones only.
+
+        Behind replicas a lagging one may refill an older version meanwhile; it is swept at the next change.
+        """
+        def gone(v: int) -> bool:
+            return v < keep_version if only_older else v != keep_version
+
+        for k in [k for k in self._mem if gone(k[0])]:
             self._mem_used -= _cost(self._mem.pop(k))
         if not self.root.exists():
             return
         for child in self.root.iterdir():
-            if child.name != str(keep_version):
+            if not child.name.isdigit() or gone(int(child.name)):
                 shutil.rmtree(child, ignore_errors=True)
 
 

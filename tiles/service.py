@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.errors import Invalid, NotFound
 from core.parse import MAX_ZOOM, tile_address
@@ -15,7 +15,7 @@ from layers.base import Layer
 from layers.registry import LAYERS
 from tiles.cache import Entry, TileCache, cache_key, make_entry
 from tiles.render import render_many
-from tiles.version import DataVersion
+from tiles.version import DataVersion, read_version
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,14 @@ def _parse_layers_and_filters(spec: str, args: tuple[tuple[str, str], ...]
     return layers, MappingProxyType(filters), cache_key([la.id for la in layers], filters)
 
 
+class Served(NamedTuple):
+    """A tile as served: the entry, its data version, and whether the cache held it."""
+
+    entry: Entry
+    version: int
+    hit: bool
+
+
 class TileService:
     """Renders tiles with a connection source, caching them on disk per data version when enabled."""
 
@@ -82,17 +90,25 @@ class TileService:
 
     def get(self, connect, req: TileRequest) -> Entry:
         """The tile for `req`: from the cache when it holds this data version's copy, else rendered."""
-        if self.cache is None:
-            with connect() as conn:
-                return make_entry(render_many(conn, list(req.layers), req.z, req.x, req.y, dict(req.filters)))
-        version = self.version.current()
-        hit = self.cache.get(version, req.key, req.z, req.x, req.y)
-        if hit is not None:
-            return hit
+        return self.serve(connect, req, self.version.current()).entry
+
+    def serve(self, connect, req: TileRequest, believed: int) -> Served:
+        """The tile for `req`, the data version it belongs to and whether it came from the cache.
+
+        `believed` is the version the database behind `connect` is thought to be at: a cache hit under it is
+        served as is; a miss is rendered, and stored under the version read in the tile's own snapshot, so a
+        replica that has not replayed a change never fills the new version's slot with old rows.
+        """
+        if self.cache is not None:
+            hit = self.cache.get(believed, req.key, req.z, req.x, req.y)
+            if hit is not None:
+                return Served(hit, believed, True)
         with connect() as conn:
+            version = read_version(conn)
             entry = make_entry(render_many(conn, list(req.layers), req.z, req.x, req.y, dict(req.filters)))
-        self.cache.put(version, req.key, req.z, req.x, req.y, entry)
-        if self._swept != version:
-            self.cache.sweep(version)
-            self._swept = version
-        return entry
+        if self.cache is not None:
+            self.cache.put(version, req.key, req.z, req.x, req.y, entry)
+            if version > self._swept:
+                self.cache.sweep(version, only_older=self._swept >= 0)  # a process's first sweep clears the rest
+                self._swept = version
+        return Served(entry, version, False)

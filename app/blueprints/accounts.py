@@ -15,6 +15,10 @@ auth.protect(bp)
 def _home(user: accounts.User) -> str:
     if user.is_admin:
         return url_for("accounts.admin")
+    if user.role == "auditor":
+        return url_for("audits.audits_page")
+    if user.brand_slug is None:
+        return url_for("workflow.company_page")
     return url_for("brands.brand_page", slug=user.brand_slug)
 
 
@@ -40,6 +44,42 @@ def login():
         return page("login.html", 401, next=nxt, email=email, error_key="login_failed")
     auth.log_in(user)
     return redirect(auth.safe_next(nxt) if nxt else _home(user))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    """Members of the public sign up (role member): the password rules and rate limits of sign-in."""
+    from accounts import signup as signups
+
+    if request.method == "GET":
+        return page("signup.html")
+    form = request.form
+    if request.is_json:
+        body = request.get_json(silent=True)
+        form = body if isinstance(body, dict) else {}  # type: ignore[assignment]
+    error: accounts.AccountError | None = None
+    with db.conn() as c:  # the failure is committed too: it counts towards the limit
+        try:
+            if form.get("password") != form.get("password2", form.get("password")):
+                raise accounts.AccountError("the two passwords differ")
+            user = signups.sign_up(c, str(form.get("email") or ""), str(form.get("password") or ""),
+                                   str(form.get("name") or ""), request.remote_addr or "")
+        except accounts.AccountError as exc:
+            error = exc
+    if isinstance(error, accounts.RateLimited):
+        if auth.wants_json() or request.is_json:
+            return auth.retry_after_response(error)
+        resp = page("signup.html", 429, email=form.get("email"), error_key="too_many_logins")
+        resp.headers["Retry-After"] = str(error.retry_after)
+        return resp
+    if error is not None:
+        if auth.wants_json() or request.is_json:
+            return jsonify({"error": str(error)}), 400
+        return page("signup.html", 400, email=form.get("email"), error_text=str(error))
+    auth.log_in(user)
+    if auth.wants_json() or request.is_json:
+        return jsonify({"id": user.id, "email": user.email, "role": user.role}), 201
+    return redirect(_home(user))
 
 
 @bp.route("/logout", methods=["GET", "POST"])

@@ -32,7 +32,7 @@ def _as_of(conn) -> date:
     """The status window's end (cached per data version: it reads every facility)."""
     if request.args.get("as_of"):
         return parse.day("as_of", request.args["as_of"])
-    version = tile_service().version.current()
+    version = (tile_service().version.current(), date.today())  # the window ends today: a new day, a new end
     cache = current_app.extensions.setdefault("supply_chain_as_of", {})
     with _as_of_lock:
         if version not in cache:
@@ -173,8 +173,9 @@ def report(slug: str, fmt: str):
         as_of = _as_of(c)
         rows = sc.suppliers(c, b["id"], private, as_of)
     meta = [f"Supplier status report: {b['name_en']}" + (f" / {b['name_zh']}" if b["name_zh"] else ""),
-            f"Status: worst violation record dated {as_of.isoformat()} or up to 12 months before "
-            "(open > explained > rectified; removed records not counted)",
+            "Status: the worst unresolved record whatever its age (open > explained), else rectified when a record "
+            f"was rectified in the 12 months to {as_of.isoformat()}, else none; *_12m columns count the 12 months "
+            f"to {as_of.isoformat()}; removed records not counted",
             "Includes private links (for the brand's own use)" if private else "Public links only",
             "Sources and licences: " + url_for("pages.sources", _external=True)]
     name = f"{slug}-suppliers-{as_of.isoformat()}.{fmt}"

@@ -15,7 +15,7 @@ bp = Blueprint("facilities", __name__, url_prefix="/api")
 def facility(facility_id: int):
     """One facility in full (see `queries.facilities.load`)."""
     with db.conn() as c:
-        body = facilities.load(c, facility_id, auth.manages)
+        body = facilities.load(c, facility_id, auth.manages, viewer=auth.current_user())
     if body is None:
         raise NotFound(f"no facility with id {facility_id}")
     return jsonify(body)

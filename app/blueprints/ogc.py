@@ -15,6 +15,7 @@ from flask import Blueprint, Response, request
 from psycopg import sql
 
 from app import db
+from app.bounds import layer_bounds
 from core import parse
 from core.errors import Invalid, NotFound
 from data.catalog import attribution
@@ -105,7 +106,8 @@ def collection_doc(layer: Layer) -> dict[str, Any]:
             {"href": request.url_root.rstrip("/") + f"/exports/{layer.id}.gpkg", "rel": "enclosure",
              "type": "application/geopackage+sqlite3", "title": "Download as GeoPackage"},
         ],
-        "extent": {"spatial": {"bbox": [list(layer.bounds)], "crs": CRS84}},
+        "extent": {"spatial": {"bbox": [list(layer_bounds(db.data_version()).get(layer.id, layer.bounds))],
+                               "crs": CRS84}},
         "crs": [CRS84], "storageCrs": CRS84,
     }
     if selection.temporal(layer):

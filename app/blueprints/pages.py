@@ -37,7 +37,7 @@ def vendor(name: str):
 def blue_map():
     """The Blue Map: factories, air and water stations, suppliers; layer switcher and legends."""
     layers = [{"id": la.id, "legend": [list(x) for x in la.legend]} for la in LAYERS
-              if la.id in ("factories", "air_stations", "water_stations", "suppliers")]
+              if la.id in ("factories", "air_stations", "water_stations", "suppliers", "reports")]
     return page("map.html", client={"layers": layers})
 
 
@@ -51,7 +51,7 @@ def near():
 def facility(facility_id: int):
     """A facility's records, disclosures, monitoring summary, source and licence."""
     with db.conn() as c:
-        body = facilities.load(c, facility_id, auth.manages)
+        body = facilities.load(c, facility_id, auth.manages, viewer=auth.current_user())
         nearest = facilities.nearest_air_station(c, facility_id) if body is not None else None
     if body is None:
         return page("not_found.html", 404, what=f"facility {facility_id}")

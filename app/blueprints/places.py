@@ -1,4 +1,4 @@
-"""Place names for the near-me page: bundled Natural Earth places and provinces, Chinese or English."""
+"""Place search: areas at every level, places and imported OpenStreetMap names, in Chinese, pinyin or English."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ bp = Blueprint("places", __name__, url_prefix="/api")
 
 @bp.get("/places")
 def places():
-    """Places whose Chinese or English name contains q; exact and prefix matches first, then by population."""
+    """Places named q (Chinese, pinyin or English): exact, prefix, substring matches; then by kind and population."""
     q = parse.text("q", request.args.get("q"), 100)
     limit = parse.integer("limit", request.args.get("limit"), 1, 50, default=10)
     with db.conn() as c:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from app import db
 from core import parse
@@ -32,6 +32,8 @@ def near():
     crs = parse.choice("crs", (request.args.get("crs") or "").strip().lower(), datum.DATUMS, default="wgs84")
     radius = parse.integer("radius_m", request.args.get("radius_m"))
     limit = parse.integer("limit", request.args.get("limit"), 1, 1000, default=500)
+    s = current_app.config["SETTINGS"]
+    within = {"air": round(s.near_air_km * 1000), "water": round(s.near_water_km * 1000)}
     with db.conn() as c:
-        body = around.near(c, lon, lat, crs, radius, limit)
+        body = around.near(c, lon, lat, crs, radius, limit, within)
     return jsonify(body)

@@ -10,7 +10,8 @@ import threading
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from app import db
-from app.extensions import gzip_accepted, not_modified, tile_service
+from app.bounds import layer_bounds
+from app.extensions import REVALIDATE, gzip_accepted, not_modified, tile_service
 from core.errors import NotFound
 from layers import styles
 from tiles import sprites
@@ -34,8 +35,13 @@ def catalog():
 @bp.get("/styles/<name>.json")
 def style(name: str):
     """One style; `lang=zh|en` picks the label language, layer filters pass through to the tile URLs."""
-    body = styles.build(name, request.url_root, request.args.to_dict())
-    return jsonify(body), 200, {"Cache-Control": "public, no-cache"}
+    version = db.data_version()
+    body = styles.build(name, request.url_root, request.args.to_dict(), version=version,
+                        bounds=layer_bounds(version))
+    archive = current_app.config["SETTINGS"].pmtiles_url
+    if archive:  # the low zooms from a published PMTiles archive
+        body = styles.with_archive(body, archive, current_app.config["SETTINGS"].pmtiles_maxzoom)
+    return jsonify(body), 200, {"Cache-Control": REVALIDATE}
 
 
 def _sprite(ratio: int) -> tuple[bytes, bytes, str]:
@@ -61,7 +67,7 @@ def sprite(filename: str):
         raise NotFound("sprites: bluemap.json, bluemap.png, bluemap@2x.json, bluemap@2x.png")
     png, index, etag = _sprite(2 if m.group(1) else 1)
     tag = f"{etag}-{m.group(2)}"
-    headers = {"ETag": f'"{tag}"', "Cache-Control": "public, no-cache"}
+    headers = {"ETag": f'"{tag}"', "Cache-Control": REVALIDATE}
     if not_modified(tag):
         return Response(status=304, headers=headers)
     if m.group(2) == "png":

@@ -5,7 +5,7 @@ Only the brand's own users and admins reach these (403 for anyone else, JSON or 
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, request, url_for
 
 from app import auth, db
 from app.push import json_object
@@ -14,6 +14,7 @@ from core import parse
 from core.errors import Invalid, NotFound
 from supply import chain as sc
 from supply import lists as sl
+from supply import queue
 
 bp = Blueprint("supplier_lists", __name__)
 auth.protect(bp)
@@ -27,18 +28,24 @@ def _brand(c, slug: str) -> dict:
 
 
 def _do_upload(slug: str):
-    """Run an upload from the request's `file` and options; (brand, Upload) or ListError."""
+    """Run an upload from the request's `file` and options: (brand, Upload), or (brand, queued upload id) for a
+    list longer than `list_inline_rows`, which the worker matches; ListError for an unreadable file."""
     f = request.files.get("file")
     if f is None or not f.filename:
         raise sl.ListError("choose a CSV or XLSX file")
     data = f.read(sl.MAX_BYTES + 1)
-    crs = request.form.get("crs", "wgs84")
+    opts = {"default_crs": request.form.get("crs", "wgs84"),
+            "default_public": request.form.get("public") in ("1", "true", "on"),
+            "skip_invalid": request.form.get("skip_invalid") in ("1", "true", "on")}
+    user_id = auth.signed_in_user().id
     with db.conn() as c:
         b = _brand(c, slug)
-        result = sl.upload(c, b["id"], data, f.filename, user_id=auth.signed_in_user().id,
-                           name=request.form.get("name"), default_crs=crs,
-                           default_public=request.form.get("public") in ("1", "true", "on"),
-                           skip_invalid=request.form.get("skip_invalid") in ("1", "true", "on"))
+        n = sl.count_rows(data, opts["default_crs"])
+        if n > current_app.config["SETTINGS"].list_inline_rows:
+            queued = queue.enqueue(c, b["id"], user_id, data, f.filename, request.form.get("name"), opts, n)
+            c.commit()
+            return b, queued
+        result = sl.upload(c, b["id"], data, f.filename, user_id=user_id, name=request.form.get("name"), **opts)
         c.commit()
     return b, result
 
@@ -63,7 +70,32 @@ def upload(slug: str):
     except sl.ListError as exc:
         flash(str(exc), "error")
         return redirect(url_for("supplier_lists.lists", slug=slug))
+    if isinstance(result, int):
+        return redirect(url_for("supplier_lists.upload_progress", slug=b["slug"], upload_id=result))
     return redirect(url_for("supplier_lists.list_report", slug=b["slug"], list_id=result.list_id))
+
+
+@bp.get("/brands/<slug>/lists/uploads/<int:upload_id>")
+@auth.require_brand_manager
+def upload_progress(slug: str, upload_id: int):
+    """A queued list's progress (the page refreshes itself), then its report once matched."""
+    with db.conn() as c:
+        b = _brand(c, slug)
+        st = queue.status(c, b["id"], upload_id)
+    if st["state"] == "done":
+        return redirect(url_for("supplier_lists.list_report", slug=b["slug"], list_id=st["list_id"]))
+    return page("brand_list_progress.html", b=b, st=st)
+
+
+@bp.post("/brands/<slug>/lists/uploads/<int:upload_id>/cancel")
+@auth.require_brand_manager
+def upload_cancel(slug: str, upload_id: int):
+    """Cancel a queued or running list upload (form)."""
+    with db.conn() as c:
+        b = _brand(c, slug)
+        queue.cancel(c, b["id"], upload_id)
+        c.commit()
+    return redirect(url_for("supplier_lists.upload_progress", slug=b["slug"], upload_id=upload_id))
 
 
 @bp.get("/brands/<slug>/lists/<int:list_id>")
@@ -143,9 +175,48 @@ def api_lists(slug: str):
 @bp.post("/api/brands/<slug>/lists")
 @auth.require_brand_manager
 def api_upload(slug: str):
-    """multipart/form-data: file, and optionally name, crs, public, skip_invalid; answers the row report."""
-    _, result = _do_upload(slug)
+    """multipart/form-data: file, and optionally name, crs, public, skip_invalid; answers the row report, or 202
+    with the upload's status URL for a list the worker matches."""
+    b, result = _do_upload(slug)
+    if isinstance(result, int):
+        with db.conn() as c:
+            st = queue.status(c, b["id"], result)
+        return _upload_json(b["slug"], st), 202, {"Location": _status_url(b["slug"], result)}
     return jsonify(result.as_dict()), 201 if result.committed else 422
+
+
+def _status_url(slug: str, upload_id: int) -> str:
+    return url_for("supplier_lists.api_upload_status", slug=slug, upload_id=upload_id)
+
+
+def _upload_json(slug: str, st: dict):
+    """A queued upload as JSON: state, progress and, once matched, where its report is."""
+    out = _jsonable({k: st[k] for k in ("id", "state", "stage", "rows_total", "rows_done", "attempts", "error",
+                                         "list_id", "created_at", "finished_at")})
+    out["status_url"] = _status_url(slug, st["id"])
+    if st["list_id"]:
+        out["report_url"] = url_for("supplier_lists.api_list", slug=slug, list_id=st["list_id"])
+    return jsonify(out)
+
+
+@bp.get("/api/brands/<slug>/lists/uploads/<int:upload_id>")
+@auth.require_brand_manager
+def api_upload_status(slug: str, upload_id: int):
+    """JSON: a queued list upload's state and progress (rows matched of rows_total)."""
+    with db.conn() as c:
+        b = _brand(c, slug)
+        return _upload_json(b["slug"], queue.status(c, b["id"], upload_id))
+
+
+@bp.delete("/api/brands/<slug>/lists/uploads/<int:upload_id>")
+@auth.require_brand_manager
+def api_upload_cancel(slug: str, upload_id: int):
+    """Cancel a queued or running list upload; 409 once it has ended."""
+    with db.conn() as c:
+        b = _brand(c, slug)
+        st = queue.cancel(c, b["id"], upload_id)
+        c.commit()
+    return _upload_json(b["slug"], st)
 
 
 @bp.get("/api/brands/<slug>/lists/<int:list_id>")

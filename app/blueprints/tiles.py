@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request, url_for
+import hashlib
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from app import db
-from app.extensions import gzip_accepted, not_modified, tile_service
+from app.bounds import layer_bounds
+from app.extensions import IMMUTABLE, REVALIDATE, gzip_accepted, not_modified, tile_service, version_arg
 from data.catalog import attribution
+from exports import extents
 from layers.registry import LAYERS
 from tiles.service import parse_layers, parse_request
 
@@ -16,12 +21,24 @@ MVT = "application/vnd.mapbox-vector-tile"
 
 @bp.get("/tiles/<spec>/<z>/<x>/<y>.mvt")
 def tile(spec: str, z: str, x: str, y: str):
-    """One tile of one or several layers, with ETag/304, gzip and 204 for empty tiles."""
-    req = parse_request(spec, z, x, y, request.args.to_dict())
-    entry = tile_service().get(db.conn, req)
+    """One tile of one or several layers, with ETag/304, gzip and 204 for empty tiles.
+
+    `v` (the data version, as the TileJSON and styles write it) makes the URL immutable when it is the version
+    of the rows the tile was made from; any other `v` (an older map, or a replica that has not replayed the
+    newest change) gets the current tile with the revalidating header, so no cache keeps it under that URL.
+    """
+    args = request.args.to_dict()
+    asked = version_arg(args)
+    req = parse_request(spec, z, x, y, args)
+    served = tile_service().serve(db.conn, req, db.data_version())
+    entry = served.entry
+    hook = current_app.extensions.get("tile_served")
+    if hook is not None:
+        hook(served.hit)
     gzip_ok = gzip_accepted()
     etag = f"{entry.etag}-gz" if gzip_ok and not entry.empty else entry.etag
-    headers = {"ETag": f'"{etag}"', "Cache-Control": "public, no-cache", "Vary": "Accept-Encoding"}
+    headers = {"ETag": f'"{etag}"', "Cache-Control": IMMUTABLE if asked == served.version else REVALIDATE,
+               "Vary": "Accept-Encoding", "X-Data-Version": str(served.version)}
     if not_modified(etag):
         return Response(status=304, headers=headers)
     if entry.empty:
@@ -31,15 +48,14 @@ def tile(spec: str, z: str, x: str, y: str):
     return Response(entry.raw(), mimetype=MVT, headers=headers)
 
 
-def tilejson(spec: str) -> dict:
-    """TileJSON 3.0.0 for one or several layers."""
+def tilejson(spec: str, version: int) -> dict:
+    """TileJSON 3.0.0 for one or several layers; the tile URLs carry the data version `v`, so they are immutable."""
     layers = parse_layers(spec)
-    w = min(la.bounds[0] for la in layers)
-    s = min(la.bounds[1] for la in layers)
-    e = max(la.bounds[2] for la in layers)
-    n = max(la.bounds[3] for la in layers)
+    bounds = layer_bounds(version)
+    w, s, e, n = extents.union([bounds.get(la.id, la.bounds) for la in layers])  # from the data (exports.extents)
     base = request.url_root.rstrip("/")
-    query = ("?" + request.query_string.decode()) if request.query_string else ""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "v"]
+    query = "?" + urlencode([*args, ("v", str(version))])
     datasets = list(dict.fromkeys(d for la in layers for d in la.datasets))
     return {
         "tilejson": "3.0.0",
@@ -62,8 +78,13 @@ def tilejson(spec: str) -> dict:
 
 @bp.get("/tiles/<spec>.json")
 def tilejson_view(spec: str):
-    """TileJSON 3.0.0 of a layer (or comma-separated layers)."""
-    return jsonify(tilejson(spec))
+    """TileJSON 3.0.0 of a layer (or comma-separated layers); revalidating, with an ETag."""
+    body = current_app.json.dumps(tilejson(spec, db.data_version())).encode()
+    etag = hashlib.blake2b(body, digest_size=12).hexdigest()
+    headers = {"ETag": f'"{etag}"', "Cache-Control": REVALIDATE}
+    if not_modified(etag):
+        return Response(status=304, headers=headers)
+    return Response(body, mimetype="application/json", headers=headers)
 
 
 @bp.get("/tiles")

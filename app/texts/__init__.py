@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-MODULES = ("workflow", "alerts", "reports", "indices", "basemap", "realdata", "operating")
+MODULES = ("workflow", "alerts", "reports", "indices", "basemap", "realdata", "operating", "finding")
 
 
 def merged() -> dict[str, tuple[str, str]]:

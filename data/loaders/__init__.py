@@ -34,18 +34,35 @@ Loader = Callable[[psycopg.Connection], LoadResult]
 
 def registry(cutover: date | None = None) -> dict[str, Loader]:
     """Loaders by data set name, in dependency order for `load all`; AQI by `cutover` (default aqi.CUTOVER)."""
-    from data.loaders import beijing_aq, carbon, natural_earth, osh_lists, power_plants, sfi
-    from data.synth import demo
+    from data.loaders import (
+        admin_osm,
+        beijing_aq,
+        carbon,
+        carbon_monitor,
+        natural_earth,
+        osh_lists,
+        power_plants,
+        sfi,
+        taiwan_ghg,
+        taiwan_penalties,
+    )
+    from data.synth import demo, water
 
     return {
         "natural-earth": natural_earth.load,
+        "basemap-context": natural_earth.load_context,
+        "admin-areas": admin_osm.load,
         "population": carbon.load_population,
         "carbon": carbon.load_carbon,
+        "city-carbon": carbon_monitor.load,
         "power-plants": power_plants.load,
         "cement-steel": sfi.load,
+        "taiwan-ghg": taiwan_ghg.load,
+        "taiwan-penalties": taiwan_penalties.load,
         "beijing-aq": partial(beijing_aq.load, cutover=cutover) if cutover else beijing_aq.load,
         "supplier-lists": osh_lists.load,
         "synthetic-demo": demo.load,
+        "synthetic-water": water.load,
     }
 
 

@@ -73,5 +73,5 @@ def load_carbon(conn: psycopg.Connection) -> LoadResult:
     result.written["area_carbon"] = upsert(
         conn, "area_carbon", ["area_code", "year", "sector", "co2_mt", "population", "population_year",
                               "estimate", "dataset_id"], rows,
-        conflict=["area_code", "year", "sector"], update=["co2_mt", "population", "population_year"])
+        conflict=["area_code", "year", "sector", "dataset_id"], update=["co2_mt", "population", "population_year"])
     return result

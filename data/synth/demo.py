@@ -5,12 +5,13 @@ readings, exceedances) and water stations. All flagged synthetic."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import psycopg
 
 from data.catalog import DATASETS
 from data.loaders import LoadResult
+from data.synth.lifecycle import walk
 from data.synth.names import CATEGORIES, company_name, rng_for
 from db.staging import ewkt_point, register_dataset, upsert
 from standards import uscc
@@ -66,7 +67,7 @@ def _key_monitored(conn: psycopg.Connection, facs: list[tuple]) -> None:
 
 
 def _violations(conn: psycopg.Connection, facs: list[tuple], result: LoadResult) -> None:
-    rows, targets, explanations = [], {}, []
+    rows, targets = [], {}
     span = (END - START).days
     for fid, ext, industry, area, city in facs:
         rng = rng_for(SEED, "violations", ext)
@@ -89,23 +90,12 @@ def _violations(conn: psycopg.Connection, facs: list[tuple], result: LoadResult)
         conn, "violations", ["dataset_id", "ext_id", "facility_id", "violation_date", "authority", "category",
                              "legal_basis", "penalty_cny", "description", "source", "synthetic"],
         rows, conflict=["dataset_id", "ext_id"])
-    # Walk newly inserted rows through the lifecycle so the history table holds every step.
-    new = dict(conn.execute("SELECT ext_id, id FROM violations WHERE dataset_id = %s AND created_at = now()",
-                            (DS.id,)).fetchall())
-    for step, reached_by in (("explained", ("explained", "rectified", "removed")),
-                             ("rectified", ("rectified", "removed")), ("removed", ("removed",))):
-        ids = [vid for vext, vid in new.items() if targets.get(vext) in reached_by]
-        conn.execute("UPDATE violations SET status = %s WHERE id = ANY(%s)", (step, ids))
-        if step == "explained":
-            for vext, vid in new.items():
-                if targets.get(vext) in reached_by:
-                    explanations.append((vid, datetime(2025, 11, 1, tzinfo=UTC),
-                                         "企业已提交整改说明（合成示例）。", "已完成整改并通过现场核查（合成示例）。",
-                                         DS.id, True))
-    with conn.cursor() as cur:
-        cur.executemany("""INSERT INTO explanations (violation_id, submitted_at, body, rectification, dataset_id,
-                           synthetic) VALUES (%s, %s, %s, %s, %s, %s)""", explanations)
-    result.written["explanations"] = len(explanations)
+    # Walk newly inserted rows through the workflow's own steps, with plausible dates (data/synth/lifecycle.py).
+    new = conn.execute("SELECT ext_id, id, violation_date FROM violations WHERE dataset_id = %s "
+                       "AND created_at = now()", (DS.id,)).fetchall()
+    done = walk(conn, {vid: (targets.get(vext, "open"), day) for vext, vid, day in new}, SEED, DS.id)
+    result.written["explanations"] = done["explanations"]
+    result.written["audits"] = done["audits"]
 
 
 def _prtr(conn: psycopg.Connection, facs: list[tuple], result: LoadResult) -> None:

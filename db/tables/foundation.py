@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Computed,
     Date,
     ForeignKey,
     Index,
@@ -94,6 +95,13 @@ facilities = Table(
     Column("violations_synthetic", Boolean, nullable=False, server_default=FALSE),
     ref("private_to_brand", "brands.id"),  # 0009: made from this brand's private list rows alone: hidden to others
     Column("location_precision", Text, nullable=False, server_default=text("'exact'::text")),  # 0011
+    # 0019: the names as supplier-list matching compares them
+    Column("match_zh", Text, Computed("list_match_name(name_zh)", persisted=True)),
+    Column("match_en", Text, Computed("list_match_name(name_en)", persisted=True)),
+    Index("facilities_match_zh", "match_zh"), Index("facilities_match_en", "match_en"),
+    Index("facilities_match_zh_trgm", "match_zh", postgresql_using="gin", postgresql_ops={"match_zh": "gin_trgm_ops"}),
+    Index("facilities_match_en_words", func.to_tsvector(text("'simple'::regconfig"), text("match_en")),
+          postgresql_using="gin"),
     UniqueConstraint("dataset_id", "ext_id"),
     gist("facilities"),
     Index("facilities_company_idx", "company_id"), Index("facilities_area_idx", "area_code"),
@@ -116,6 +124,7 @@ violations = Table(
     Column("source", Text, nullable=False),
     Column("status", violation_status, nullable=False, server_default=text("'open'::violation_status")),
     synthetic(), Column("created_at", TIMESTAMPTZ, nullable=False, server_default=NOW),
+    Column("details", JSONB, nullable=False, server_default=EMPTY_OBJECT),  # 0013: as published (tax id, fine...)
     UniqueConstraint("dataset_id", "ext_id"),
     Index("violations_facility_idx", "facility_id", "violation_date"),
 )
@@ -185,7 +194,8 @@ area_carbon = Table(
     Column("year", Integer, primary_key=True), Column("sector", Text, primary_key=True),
     Column("co2_mt", DOUBLE_PRECISION, nullable=False), Column("energy_mtce", DOUBLE_PRECISION),
     Column("population", BigInteger), Column("population_year", Integer), Column("gdp_bn_cny", DOUBLE_PRECISION),
-    Column("estimate", Boolean, nullable=False, server_default=FALSE), dataset(),
+    Column("estimate", Boolean, nullable=False, server_default=FALSE),
+    Column("dataset_id", Text, ForeignKey("datasets.id"), primary_key=True),  # 0013: one series per data set
 )
 
 area_population = Table(
@@ -220,6 +230,7 @@ water_readings = Table(
     ref("station_id", "stations.id", nullable=False), Column("observed_at", TIMESTAMPTZ, nullable=False),
     *reals("ph", "do_mg", "codmn", "nh3n", "tp", "tn", "turbidity", "conductivity"), dataset(),
     Column("water_class", Text), synthetic(),  # 0002
+    Column("temp_c", REAL), Column("class_parameter", Text),  # 0013: water temperature, the class-setting parameter
     PrimaryKeyConstraint("station_id", "observed_at"),
     postgresql_partition_by="RANGE (observed_at)",
 )

@@ -74,3 +74,71 @@ def reset(yes: bool) -> None:
     migrate.downgrade(s.dsn(), "base")
     migrate.upgrade(s.dsn())
     click.echo("database reset")
+
+
+@db.group()
+def replica() -> None:
+    """Local streaming replicas of the embedded cluster (var/replicas/<port>), for read scaling and tests."""
+
+
+def _primary():
+    s = settings()
+    if not s.embedded:
+        raise click.ClickException("DATABASE_URL is set: make replicas with your provider, then list them in "
+                                   "DATABASE_REPLICA_URLS (see README, Operating)")
+    return embedded_cluster(s)
+
+
+@replica.command("create")
+@click.option("--port", type=int, required=True, help="Port of the new replica.")
+def replica_create(port: int) -> None:
+    """Copy the running embedded cluster with pg_basebackup -R and start the copy as a hot standby."""
+    from ops import replicas
+    from ops.cluster import ClusterError
+
+    primary = _primary()
+    try:
+        r = replicas.create(primary, port)
+    except ClusterError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"replica streaming from :{primary.port} on :{port}; add it to DATABASE_REPLICA_URLS={r.url}")
+
+
+@replica.command("status")
+def replica_status() -> None:
+    """Each replica: running, still a standby, replay lag, WAL receiver."""
+    from ops import replicas
+
+    found = replicas.replicas(_primary())
+    if not found:
+        click.echo("no replicas (bluemap db replica create --port P)")
+    for r in found:
+        click.echo(replicas.state(r).line())
+
+
+@replica.command("promote")
+@click.option("--port", type=int, required=True, help="Port of the replica.")
+def replica_promote(port: int) -> None:
+    """Make a replica a primary of its own (it stops following the embedded cluster)."""
+    from ops import replicas
+    from ops.cluster import ClusterError
+
+    try:
+        replicas.promote(replicas.replica(_primary(), port))
+    except ClusterError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"replica :{port} promoted")
+
+
+@replica.command("drop")
+@click.option("--port", type=int, required=True, help="Port of the replica.")
+def replica_drop(port: int) -> None:
+    """Stop a replica and delete its files."""
+    from ops import replicas
+    from ops.cluster import ClusterError
+
+    try:
+        replicas.drop(replicas.replica(_primary(), port))
+    except ClusterError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"replica :{port} dropped")

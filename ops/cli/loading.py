@@ -50,7 +50,7 @@ def load(dataset: str, if_empty: bool) -> None:
 
 
 @click.command("load-file")
-@click.argument("kind", type=click.Choice(["facilities", "violations", "readings"]))
+@click.argument("kind", type=click.Choice(["facilities", "violations", "readings", "area-stats", "water"]))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--crs", type=click.Choice(["wgs84", "gcj02", "bd09"]), default="wgs84", show_default=True,
               help="Datum of the file's coordinates (converted to WGS84 on load).")
@@ -61,12 +61,16 @@ def load(dataset: str, if_empty: bool) -> None:
 @click.option("--licence", default="unspecified", show_default=True, help="Licence of the file's data.")
 def load_file(kind: str, path: Path, crs: str, encoding: str, skip_invalid: bool, dataset_id: str | None,
               licence: str) -> None:
-    """Load a CSV of facilities, violations or hourly air readings, with a row-level report of bad rows."""
+    """Load a CSV of facilities, violations, hourly air or water readings or area statistics (population,
+    GDP), with a row-level report of bad rows."""
     s = settings()
     ensure_db(s)
     if kind == "readings":
         _load_readings(s, path, encoding, skip_invalid, dataset_id, licence)
         return
+    if kind in ("area-stats", "water"):  # all rows or none, with every bad row reported
+        from ops.cli.realdata import load_table
+        sys.exit(load_table(s, kind, path, dataset_id, licence))
     with connect(s) as conn:
         report = load_csv(conn, kind, path, crs=crs, encoding=encoding, skip_invalid=skip_invalid,
                           dataset_id=dataset_id, licence=licence, dataset=DATASETS.get(dataset_id or ""),

@@ -27,8 +27,19 @@ def serve(workers: int | None, port: int | None) -> None:
     bind = f"{s.host}:{port or s.port}"
     web_args = ["gunicorn", "--bind", bind, "--workers", str(workers or s.workers), "--access-logfile", "-",
                 "--timeout", "120", "app.wsgi:app"]
+    _metrics_dir(s.var_dir / "metrics")
     click.echo(f"serving on http://{bind}; export jobs run in `bluemap worker`")
     sys.exit(run_beside([sys.executable, "-m", *web_args], [sys.executable, "-m", "ops.cli", "worker"]))
+
+
+def _metrics_dir(path: Any) -> None:
+    """Let gunicorn's workers share their Prometheus samples through files in an emptied `path`."""
+    import os
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(path))
 
 
 def run_beside(main: list[str], helper: list[str]) -> int:

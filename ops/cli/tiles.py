@@ -48,3 +48,23 @@ def tiles_render(layer: str, z: int, x: int, y: int, output: Path) -> None:
         data = render_many(conn, list(layers), z, x, y, {la.id: la.parse_filters({}) for la in layers})
     output.write_bytes(data)
     click.echo(f"{len(data)} bytes written to {output}")
+
+
+@tiles.command("publish")
+@click.option("--maxzoom", type=int, default=6, show_default=True, help="Highest zoom in the archive (at most 10).")
+@click.option("--layers", default=None, help="Comma-separated layer ids (default: all).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The .pmtiles file to write.")
+def tiles_publish(maxzoom: int, layers: str | None, output: Path) -> None:
+    """Write the low zooms of the public layers as one PMTiles archive (for object storage or a CDN)."""
+    from tiles.publish import publish
+
+    s = settings()
+    ensure_db(s)
+    try:
+        with connect(s) as conn:
+            done = publish(conn, output, maxzoom, layers.split(",") if layers else None)
+    except DomainError as exc:
+        raise click.BadParameter(exc.reason) from None
+    click.echo(f"{done.tiles} tiles (zooms 0-{done.maxzoom}, data version {done.version}, {done.empty} empty "
+               f"left out), {done.bytes} bytes written to {done.path}; serve it and set BLUEMAP_PMTILES_URL")

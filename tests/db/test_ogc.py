@@ -32,6 +32,7 @@ def expected_ids(conn):
             "WHERE a.level = 'province' AND c.year = %s", (latest,))},
         "air_stations": {r[0] for r in conn.execute("SELECT id FROM stations WHERE kind = 'air'")},
         "water_stations": {r[0] for r in conn.execute("SELECT id FROM stations WHERE kind = 'water'")},
+        "reports": {r[0] for r in conn.execute("SELECT id FROM reports WHERE status = 'published'")},
     }
 
 

@@ -292,8 +292,9 @@ def test_near_beijing_air_stations_with_latest_reading(client, conn):
 
 
 def test_near_water_stations(client, conn):
-    water = _near(client, lon=BEIJING[0], lat=BEIJING[1], radius_m=1000)["water_stations"]
-    assert len(water) == min(3, _one(conn, "SELECT count(*) FROM stations WHERE kind = 'water'")[0])
+    body = _near(client, lon=BEIJING[0], lat=BEIJING[1], radius_m=1000)
+    water = body["water_stations"] or [body["water_closest"]]  # within 100 km, else the closest (test_near.py)
+    assert water[0] is not None
     for s in water:
         has = conn.execute("SELECT EXISTS (SELECT 1 FROM water_readings WHERE station_id = %s)",
                            (s["id"],)).fetchone()[0]

@@ -78,7 +78,7 @@ def test_rows_of_two_companies_of_one_name_are_no_duplicates():
 
 
 def _rec(code, synthetic, sim=0.93, dist=0.0):
-    return (1, "名称", "Name", None, code, synthetic, sim, dist)
+    return (0, 1, "名称", "Name", None, code, synthetic, sim, dist)
 
 
 def test_a_synthetic_uscc_on_file_does_not_count_against_a_candidate():

@@ -34,6 +34,17 @@
   const BEIJING = new Intl.DateTimeFormat("sv-SE", {timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit",
                                                      day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false});
   B.localTime = (iso) => (iso ? BEIJING.format(new Date(iso)) : "—");
+  // How long ago a moment was ("9 years ago", "9年前"); a reading older than a day is stale.
+  const AGES = [["year", 31557600], ["month", 2629800], ["day", 86400], ["hour", 3600], ["minute", 60]];
+  B.ago = (iso) => {
+    const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
+    const [unit, n] = AGES.find(([, n]) => s >= n) || ["minute", 60];
+    return new Intl.RelativeTimeFormat(B.lang === "zh" ? "zh-CN" : "en", {numeric: "auto"}).format(-Math.floor(s / n), unit);
+  };
+  B.isStale = (iso) => Date.now() - Date.parse(iso) > 86400000;
+  // HTML: "2017-02-28 23:00 (9 years ago)", marked out of date when stale.
+  B.observed = (iso) => (iso ? `<span class="observed${B.isStale(iso) ? " stale" : ""}">${B.esc(B.localTime(iso))} (${B.esc(B.ago(iso))})${
+    B.isStale(iso) ? ` <span class="stale-tag">${B.esc(B.t.finding_stale)}</span>` : ""}</span>` : "—");
   B.synthTag = (flag) => (flag ? ` <span class="synthetic-tag" title="${B.esc(B.t.synthetic)}">${B.esc(B.t.synthetic_short)}</span>` : "");
   B.facilityLink = (f) => `<a href="/facilities/${f.id}">${B.esc(B.name(f))}</a>`;
   B.km = (m) => (m >= 1000 ? `${(m / 1000).toFixed(1)} ${B.t.km}` : `${Math.round(m)} ${B.t.m}`);

@@ -40,12 +40,13 @@
       <p><a class="details" href="/facilities/${p.id}">${B.esc(B.t.facility_page)} →</a></p>`,
     air: (p, latest) => `<h3>${B.esc(B.name(p))}${B.synthTag(p.synthetic)}</h3>${aqiRow(p)}
       <p>${B.esc(B.t.aqi_scale)}: ${B.esc(p.scale || "—")}</p>
-      <p>${B.esc(B.t.observed_at)}: ${B.esc(B.localTime(p.observed_at))} (${B.esc(B.t.local_time)})</p>
+      <p>${B.esc(B.t.observed_at)} (${B.esc(B.t.local_time)}): ${B.observed(p.observed_at)}</p>
       ${latest ? `<table class="mini">${latest}</table>` : ""}
       <p><a class="details" href="/stations/${p.id}">${B.esc(B.t.station_page)} →</a></p>`,
     water: (p) => `<h3>${B.esc(B.name(p))}${B.synthTag(p.synthetic)}</h3>
       <p>${B.esc(B.t.water_class)}: <strong>${B.esc(B.waterClass(p.water_class))}</strong> (${B.esc(p.scale || "")})</p>
-      <p>${B.esc(B.t.observed_at)}: ${B.esc(B.localTime(p.observed_at))} (${B.esc(B.t.local_time)})</p>
+      ${p.class_parameter ? `<p>${B.esc(B.t.rd_water_class_param)}: ${p.class_parameter.split(",").map((k) => B.esc(B.t["field_" + k] || k)).join(", ")}</p>` : ""}
+      <p>${B.esc(B.t.observed_at)} (${B.esc(B.t.local_time)}): ${B.observed(p.observed_at)}</p>
       <p><a class="details" href="/stations/${p.id}">${B.esc(B.t.station_page)} →</a></p>`,
     supplier: (p) => `<h3>${B.esc(B.name(p))}</h3>
       <p>${B.esc(B.t.brands)}: ${B.esc((p.brands || "").split(",").map(brandName).join(", "))}</p>
@@ -71,6 +72,24 @@
     }
   };
 
+  // Phones: the side panel is a band above the map that folds to one line (the button shows only on small screens).
+  const panel = document.querySelector(".map-page .panel");
+  if (panel) {
+    const btn = document.createElement("button");
+    btn.type = "button";
+    btn.className = "panel-toggle secondary";
+    btn.setAttribute("aria-expanded", "true");
+    btn.textContent = B.t.finding_hide_panel;
+    panel.prepend(btn);
+    B.foldPanel = (folded) => {
+      panel.classList.toggle("collapsed", folded);
+      btn.setAttribute("aria-expanded", String(!folded));
+      btn.textContent = folded ? B.t.finding_show_panel : B.t.finding_hide_panel;
+      if (window.bluemap && window.bluemap.map) window.bluemap.map.resize();
+    };
+    btn.addEventListener("click", () => B.foldPanel(!panel.classList.contains("collapsed")));
+  }
+
   // Click handling shared by the Blue Map and near-me pages.
   B.wirePopups = (map) => {
     const popup = (lngLat, html) => new maplibregl.Popup({maxWidth: "320px"}).setLngLat(lngLat).setHTML(html).addTo(map);
@@ -84,6 +103,7 @@
         return map.easeTo({center: e.lngLat, zoom: Math.min(map.getZoom() + 2, 12)});
       }
       if (f.layer.id === "factories-points") return popup(f.geometry.coordinates, B.popupHtml.factory(p));
+      if (f.layer.id.startsWith("suppliers") && p.count != null) return map.easeTo({center: f.geometry.coordinates, zoom: Math.min(map.getZoom() + 2, 10)});
       if (f.layer.id.startsWith("suppliers")) return popup(f.geometry.coordinates, B.popupHtml.supplier(p));
       if (f.layer.id === "water-stations") return popup(f.geometry.coordinates, B.popupHtml.water(p));
       const pop = popup(f.geometry.coordinates, B.popupHtml.air(p, ""));

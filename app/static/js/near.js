@@ -31,23 +31,43 @@
     ? ["pm25", "pm10", "so2", "no2", "o3", "co"].filter((k) => latest[k] != null)
         .map((k) => `${B.pollutantHtml(k)} ${B.esc(B.num(latest[k], k))} ${B.esc(((units || {})[k] || "").replace("m3", "m³"))}`).join(" · ")
     : "";
+  const bureauHtml = (b) => {
+    if (!b) return "";
+    const nm = (zh, en) => (B.lang === "zh" ? zh || en : en || zh);
+    const local = (b.local || []).map((x) => `<li class="bureau-local"><strong>${B.esc(nm(x.bureau_zh, x.bureau_en))}</strong>
+        <small>${B.esc(B.t["finding_level_" + x.level] || "")} · ${B.esc(nm(x.area_zh, x.area_en))}</small></li>`).join("");
+    const prov = b.bureau_zh ? `<li class="bureau-province"><strong>${B.esc(nm(b.bureau_zh, b.bureau_en))}</strong>
+        <small>${B.esc(B.t.finding_provincial_bureau)} · ${B.esc(nm(b.province_zh, b.province_en))}</small></li>` : "";
+    return `<section id="near-bureau"><h2>${B.esc(B.t.finding_bureaus)}</h2><ul class="list">${local}${prov}</ul>
+        ${b.hotline ? `<p>${B.esc(B.t.hotline)}: <a href="tel:${B.esc(b.hotline)}">${B.esc(b.hotline)}</a></p>` : ""}
+        ${local ? `<p class="hint">${B.esc(B.t.finding_bureau_note)}</p>` : ""}</section>`;
+  };
+  const airItem = (s, units) => `<li data-station-id="${s.id}"><a href="/stations/${s.id}">${B.esc(B.name(s))}</a>${B.synthTag(s.synthetic)}
+      <small class="distance">${B.km(s.distance_m)}</small><br>
+      ${s.latest ? `${B.esc(B.t.aqi)} <strong>${s.latest.aqi ?? "NA"}</strong> · ${readings(s.latest, units)}<br>
+        <small>${B.esc(B.t.observed_at)} (${B.esc(B.t.local_time)}): ${B.observed(s.latest.observed_at)}</small>` : ""}</li>`;
+  const waterItem = (s) => `<li data-station-id="${s.id}"><a href="/stations/${s.id}">${B.esc(B.name(s))}</a>${B.synthTag(s.synthetic)}
+      <small class="distance">${B.km(s.distance_m)}</small>
+      ${s.latest ? `${B.esc(B.t.water_class)} <strong>${B.esc(B.waterClass(s.latest.water_class))}</strong><br>
+        <small>${B.esc(B.t.observed_at)} (${B.esc(B.t.local_time)}): ${B.observed(s.latest.observed_at)}</small>` : ""}</li>`;
+  // Stations within the configured distance; when there are none, say so and name the closest with its distance.
+  const stationsHtml = (id, key, list, closest, within, item) => {
+    const km = Math.round(within / 1000);
+    const none = `<li class="none-within">${B.esc(B.tr("finding_none_within", {km}))}${closest
+      ? ` ${B.esc(B.t.finding_closest)}:</li>${item(closest)}` : "</li>"}`;
+    return `<section id="${id}"><h2>${B.esc(B.tr(key, {km}))}</h2>
+      <ul class="list">${list.length ? list.map(item).join("") : none}</ul></section>`;
+  };
   const render = (d) => {
-    const b = d.bureau;
-    const bureau = b ? `<section id="near-bureau"><h2>${B.esc(B.t.bureau)}</h2>
-        <p><strong>${B.esc(B.lang === "zh" ? b.bureau_zh : b.bureau_en)}</strong> (${B.esc(B.lang === "zh" ? b.province_zh : b.province_en)})</p>
-        <p>${B.esc(B.t.hotline)}: <a href="tel:${B.esc(b.hotline)}">${B.esc(b.hotline)}</a></p></section>` : "";
-    const air = (d.air_stations || []).map((s) => `<li><a href="/stations/${s.id}">${B.esc(B.name(s))}</a>${B.synthTag(s.synthetic)}
-        <small>${B.km(s.distance_m)}</small><br>
-        ${s.latest ? `${B.esc(B.t.aqi)} <strong>${s.latest.aqi ?? "NA"}</strong> · ${readings(s.latest, d.air_units)}<br><small>${B.esc(B.t.observed_at)} ${B.esc(B.localTime(s.latest.observed_at))} (${B.esc(B.t.local_time)})</small>` : ""}</li>`).join("");
-    const water = (d.water_stations || []).map((s) => `<li><a href="/stations/${s.id}">${B.esc(B.name(s))}</a>${B.synthTag(s.synthetic)}
-        <small>${B.km(s.distance_m)}</small> ${s.latest ? `${B.esc(B.t.water_class)} <strong>${B.esc(B.waterClass(s.latest.water_class))}</strong>` : ""}</li>`).join("");
+    const w = d.station_within_m || {air: 50000, water: 100000};
     const facs = d.facilities.map((f) => `<li data-facility-id="${f.id}">${B.facilityLink(f)}${B.synthTag(f.synthetic)}
         <small>${B.km(f.distance_m)} · ${B.esc(B.industries[f.industry] || f.industry)}</small><br>
         ${B.statusBadge(f.worst_status)} ${B.esc(B.t.violation_count)} ${f.violation_count}${f.latest_violation ? ` · ${B.esc(B.t.latest_violation)} ${B.esc(f.latest_violation)}` : ""}</li>`).join("");
     const more = d.count > d.facilities.length ? `<p class="hint">${B.esc(B.tr("more_facilities", {n: d.count - d.facilities.length}))}</p>` : "";
-    out.innerHTML = `${bureau}
-      <section id="near-air"><h2>${B.esc(B.t.air_nearby)}</h2><ul class="list">${air || `<li>${B.esc(B.t.none_found)}</li>`}</ul></section>
-      <section id="near-water"><h2>${B.esc(B.t.water_nearby)}</h2><ul class="list">${water || `<li>${B.esc(B.t.none_found)}</li>`}</ul></section>
+    if (B.foldPanel) B.foldPanel(false);
+    out.innerHTML = `${bureauHtml(d.bureau)}
+      ${stationsHtml("near-air", "finding_air_within", d.air_stations || [], d.air_closest, w.air, (s) => airItem(s, d.air_units))}
+      ${stationsHtml("near-water", "finding_water_within", d.water_stations || [], d.water_closest, w.water, waterItem)}
       <section id="near-facilities"><h2>${B.esc(B.t.facilities_nearby)} (${d.count})</h2><ul class="list">${facs || `<li>${B.esc(B.t.none_found)}</li>`}</ul>${more}</section>`;
   };
 
@@ -76,6 +96,9 @@
     const body = await B.getJSON(`/api/places?q=${encodeURIComponent(text)}&limit=8`);
     return body.results;
   };
+  // "county · Chaoyang, Beijing": the kind and the areas a place lies in, to tell namesakes apart.
+  const placeLabel = (p) => [B.t["finding_level_" + p.kind] || "", [p].concat(p.within || []).map(B.name).join(", ")]
+    .filter(Boolean).join(" · ");
   let suggestTimer = null;
   placeInput.addEventListener("input", () => {
     clearTimeout(suggestTimer);
@@ -83,7 +106,7 @@
     if (!q) return;
     suggestTimer = setTimeout(async () => {
       const res = await findPlace(q).catch(() => []);
-      $("near-places").innerHTML = res.map((p) => `<option value="${B.esc(B.name(p))}">${B.esc(B.lang === "zh" ? p.name_en : p.name_zh || "")}</option>`).join("");
+      $("near-places").innerHTML = res.map((p) => `<option value="${B.esc(B.name(p))}">${B.esc(placeLabel(p))}</option>`).join("");
     }, 200);
   });
 

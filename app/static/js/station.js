@@ -9,6 +9,8 @@
   const HEAD = {day: B.t.date, observed_at: `${B.t.time} (${B.t.local_time})`, hours: B.t.coverage,
                 category: B.t.category, primary_pollutants: B.t.primary_pollutant, over_standard: B.t.over_standard,
                 water_class: B.t.water_class, synthetic: B.t.field_synthetic};
+  const latest = document.querySelector("#st-latest .observed[data-observed]");
+  if (latest) latest.textContent = `${B.localTime(latest.dataset.observed)} (${B.ago(latest.dataset.observed)})`;
   const head = (k) => (k in HEAD ? B.esc(HEAD[k]) : B.pollutantHtml(k));
   if (S.kind === "water") { interval.value = "hour"; interval.disabled = true; }
   let plots = [];
