@@ -126,6 +126,7 @@ supplier_list_rows = Table(
     Column("decided_at", TIMESTAMPTZ),
     UniqueConstraint("list_id", "line"),
     Index("supplier_list_rows_review_idx", "list_id", postgresql_where=text("outcome = 'review'")),
+    Index("supplier_list_rows_ref_idx", "list_id", "ref"),  # 0019
 )
 
 # ------------------------------------------------------------------------------------ 0006 cluster cells
