@@ -56,7 +56,7 @@ DATASETS: dict[str, Dataset] = {d.id: d for d in (
             "CC BY 4.0; aggregated by Open Earth Foundation OpenClimate (Apache-2.0)",
             "https://doi.org/10.6084/m9.figshare.20264277.v2", folder="cn-city-co2-carbon-monitor"),
     Dataset("tw-moenv-penalties", "Taiwan MOENV penalty decisions (EMS_P_46), 1,000 records, 2026",
-            *OGDL_TW, "資料來源：環境部 環境資料開放平臺 (EMS_P_46) / Taiwan Ministry of Environment open data",
+            *OGDL_TW, "資料來源：環境部 環境資料開放平臺 (EMS_P_46) / Taiwan Ministry of Environment Open Data",
             "https://data.gov.tw/dataset/34101", folder="tw-moenv-penalties-ems-p-46"),
     Dataset("tw-moenv-ghg", "Taiwan facility greenhouse-gas emissions 2015-2024 and coal-using plants", *OGDL_TW,
             "環境部開放資料，綠色公民行動聯盟 排碳大戶觀測站整理 (MOENV GHG_P_01 via GCAA carbon-watch)",
@@ -67,7 +67,8 @@ DATASETS: dict[str, Dataset] = {d.id: d for d in (
     Dataset("citizen-reports", "Citizen pollution reports made on this service, published after moderation",
             "CC BY 4.0 unless the reporter chose CC BY-SA 4.0 or CC0 (each report's `licence`)",
             "https://creativecommons.org/licenses/by/4.0/",
-            "Reports and photos by members of the public via Blue Map (open); positions rounded.", None),
+            "Reports and photos by members of the public via Blue Map, published after moderation; positions "
+            "rounded.", None),
     # issue 16: basemap context, prefectures and counties, OpenStreetMap extracts
     Dataset("natural-earth-basemap", "Natural Earth land, water, urban areas and boundaries around China",
             "Public domain", "https://www.naturalearthdata.com/about/terms-of-use/",

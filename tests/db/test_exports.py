@@ -33,7 +33,7 @@ def db_factories(conn, where="true", *args):
         SELECT f.id, ST_X(f.geom), ST_Y(f.geom), f.name_zh, f.industry, f.worst_status,
                (f.synthetic OR f.violations_synthetic
                 OR coalesce((f.attrs->>'name_zh_synthetic')::boolean, false))
-        FROM facilities f WHERE {where}""", args).fetchall()
+        FROM facilities f WHERE ({where}) AND f.private_to_brand IS NULL""", args).fetchall()
     return {r[0]: r[1:] for r in rows}
 
 

@@ -99,8 +99,15 @@ def _tile(client, spec, lon, lat, z, query=""):
 
 
 def _suppliers(tile):
+    """Single suppliers of a tile by facility id (clusters, below z10, are checked by `_clusters`)."""
     feats = tile.get("suppliers", {}).get("features", [])
-    return {f["properties"]["facility_id"]: f["properties"] for f in feats}
+    return {f["properties"]["facility_id"]: f["properties"] for f in feats if "facility_id" in f["properties"]}
+
+
+def _clusters(tile):
+    """The properties of a tile's supplier clusters (several suppliers drawn as one symbol)."""
+    feats = tile.get("suppliers", {}).get("features", [])
+    return [f["properties"] for f in feats if "facility_id" not in f["properties"]]
 
 
 @pytest.mark.parametrize("viewer", VIEWERS + ("own",))
@@ -111,8 +118,15 @@ def test_tiles_never_carry_private_links(world, viewer):
         for ref in ("S1", "S3", "S5"):
             lon, lat = world["points"][ref]
             for spec in ("suppliers", "factories,suppliers"):
-                feats = _suppliers(_tile(client, spec, lon, lat, z))
+                tile = _tile(client, spec, lon, lat, z)
+                feats = _suppliers(tile)
                 assert ids["S1"] not in feats and ids["S5"] not in feats, (z, ref, spec)
+                # a cluster names the brand only when one of its public links (S2, S4) lies in the tile
+                here = mercantile.tile(lon, lat, z)
+                if not any(mercantile.tile(*world["points"][r], z) == here for r in ("S2", "S4")):
+                    for props in _clusters(tile):
+                        assert slug not in props["brands"].split(","), (z, ref, spec)
+                        assert props["icon"] != f"brand-{slug}", (z, ref, spec)
                 for props in feats.values():
                     if props["facility_id"] not in (ids["S2"], ids["S4"]):
                         assert slug not in props["brands"].split(",")

@@ -36,7 +36,7 @@ def test_synthetic_lifecycles_have_plausible_dates_and_flags(conn):
             WHERE v.dataset_id = 'synthetic-demo' AND v.source = 'synthetic demo' GROUP BY v.id) s""").fetchone()[0]
     assert steps == 0
     unaudited = conn.execute("""
-        SELECT count(*) FROM violations v WHERE v.dataset_id = 'synthetic-demo'
+        SELECT count(*) FROM violations v WHERE v.dataset_id = 'synthetic-demo' AND v.source = 'synthetic demo'
           AND v.status IN ('rectified', 'removed') AND NOT EXISTS (
               SELECT 1 FROM audit_findings af JOIN audits a ON a.id = af.audit_id
               WHERE af.violation_id = v.id AND a.review_status = 'confirmed' AND a.result = 'passed')""").fetchone()[0]
