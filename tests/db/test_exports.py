@@ -86,7 +86,8 @@ def test_each_format_reads_back_equal_to_the_database(client, conn, tmp_path, fm
         lon, lat, name_zh, industry, status, synthetic = expected[fid]
         geom = df.geometry.iloc[i]
         assert abs(geom.x - lon) < 1e-6 and abs(geom.y - lat) < 1e-6
-        assert df[cols["name_zh"]].iloc[i] == name_zh
+        got = df[cols["name_zh"]].iloc[i]
+        assert (None if got is None or got != got or got == "" else got) == name_zh  # NaN or empty: no name
         assert df[cols["industry"]].iloc[i] == industry and df[cols["status"]].iloc[i] == status
         assert truthy(df[cols["synthetic"]].iloc[i]) == synthetic
 
