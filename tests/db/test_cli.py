@@ -36,6 +36,25 @@ def test_load_if_empty_keeps_the_data(settings):
     assert res.returncode == 0 and "already loaded" in res.stdout
 
 
+def test_load_if_empty_adds_the_data_sets_not_loaded_yet(settings):
+    """An upgraded database gets the bundled data sets it has not had (here: one), and nothing twice."""
+    import psycopg
+
+    from data.loaders import registry
+
+    names = [n for n in registry() if n != "population"]
+    with psycopg.connect(settings.database_url) as c:
+        c.execute("DELETE FROM loaded_sets")
+        c.execute("INSERT INTO loaded_sets (name) SELECT unnest(%s::text[])", (names,))
+    res = run(settings, "load", "all", "--if-empty")
+    assert res.returncode == 0, res.stderr
+    assert "population" in res.stdout and "synthetic-demo" not in res.stdout
+    with psycopg.connect(settings.database_url) as c:
+        assert c.execute("SELECT count(*) FROM loaded_sets").fetchone()[0] == len(names) + 1
+    again = run(settings, "load", "all", "--if-empty")
+    assert again.returncode == 0 and "already loaded" in again.stdout
+
+
 def test_serve_answers_over_http(settings):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
