@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import psycopg
 import pytest
 
 from geo import datum
 from queries.stations import freshness
+from tests.area_helpers import HANGZHOU_XIAOSHAN, areas_present
 
 SHANGHAI = (121.4737, 31.2304)
 BEIJING = (116.397, 39.909)
@@ -82,23 +82,8 @@ def test_distances_are_configurable(settings):
 @pytest.fixture()
 def hangzhou(db_url):
     """Hangzhou (prefecture) and Xiaoshan (county) in admin_areas: the loaded rows, or squares made for the test."""
-    made = []
-    with psycopg.connect(db_url, autocommit=True) as c:
-        ds = c.execute("SELECT dataset_id FROM admin_areas WHERE code = '330000'").fetchone()[0]
-        for code, level, parent, zh, en, box in (
-                ("330100", "prefecture", "330000", "杭州市", "Hangzhou", (119.0, 29.2, 120.8, 30.6)),
-                ("330109", "county", "330100", "萧山区", "Xiaoshan", (120.1, 29.9, 120.6, 30.4))):
-            if c.execute("SELECT 1 FROM admin_areas WHERE code = %s", (code,)).fetchone():
-                continue
-            c.execute("INSERT INTO admin_areas (code, level, parent_code, name_zh, name_en, geom, label_point, "
-                      "dataset_id) VALUES (%s, %s, %s, %s, %s, ST_Multi(ST_MakeEnvelope(%s, %s, %s, %s, 4326)), "
-                      "ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s)",
-                      (code, level, parent, zh, en, *box, (box[0] + box[2]) / 2, (box[1] + box[3]) / 2, ds))
-            made.append(code)
-    yield
-    with psycopg.connect(db_url, autocommit=True) as c:
-        for code in reversed(made):
-            c.execute("DELETE FROM admin_areas WHERE code = %s", (code,))
+    with areas_present(db_url, HANGZHOU_XIAOSHAN):
+        yield
 
 
 def test_bureau_names_the_county_and_prefecture_then_the_province(client, hangzhou):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from db.staging import bump_data_version
+from tests.area_helpers import areas_present
 
 
 def _places(client, q, **args):
@@ -38,23 +38,8 @@ def counties(db_url):
             ("220104", "county", "220100", "朝阳区", "Chaoyang", (125.20, 43.75, 125.32, 43.88)),
             ("320500", "prefecture", "320000", "苏州市", "Suzhou", (120.3, 31.0, 121.3, 31.9)),
             ("320583", "county", "320500", "昆山市", "Kunshan", (120.8, 31.2, 121.1, 31.5))]
-    made = []
-    with psycopg.connect(db_url, autocommit=True) as c:
-        ds = c.execute("SELECT dataset_id FROM admin_areas WHERE code = '110000'").fetchone()[0]
-        for code, level, parent, zh, en, b in rows:
-            if c.execute("SELECT 1 FROM admin_areas WHERE code = %s", (code,)).fetchone():
-                continue
-            c.execute("INSERT INTO admin_areas (code, level, parent_code, name_zh, name_en, geom, label_point, "
-                      "dataset_id) VALUES (%s, %s, %s, %s, %s, ST_Multi(ST_MakeEnvelope(%s, %s, %s, %s, 4326)), "
-                      "ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s)",
-                      (code, level, parent, zh, en, *b, (b[0] + b[2]) / 2, (b[1] + b[3]) / 2, ds))
-            made.append(code)
-        bump_data_version(c)
-    yield
-    with psycopg.connect(db_url, autocommit=True) as c:
-        for code in reversed(made):
-            c.execute("DELETE FROM admin_areas WHERE code = %s", (code,))
-        bump_data_version(c)
+    with areas_present(db_url, rows):
+        yield
 
 
 def test_counties_by_chinese_and_pinyin_with_the_areas_they_lie_in(client, counties):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from db.staging import bump_data_version
 from supply import lists as sl
+from tests.area_helpers import HANGZHOU_XIAOSHAN, areas_present
 from tests.supply_helpers import csv_bytes, make_brand, unique
 
 COLUMNS = ["ref", "name", "address", "lon", "lat"]
@@ -15,29 +15,13 @@ COLUMNS = ["ref", "name", "address", "lon", "lat"]
 
 @pytest.fixture()
 def xiaoshan(db_url):
-    """Hangzhou and Xiaoshan in admin_areas (the loaded rows, or squares made for the test)."""
-    made = []
-    with psycopg.connect(db_url, autocommit=True) as c:
-        ds = c.execute("SELECT dataset_id FROM admin_areas WHERE code = '330000'").fetchone()[0]
-        for code, level, parent, zh, en, b in (
-                ("330100", "prefecture", "330000", "杭州市", "Hangzhou", (119.0, 29.2, 120.8, 30.6)),
-                ("330109", "county", "330100", "萧山区", "Xiaoshan", (120.1, 29.9, 120.6, 30.4))):
-            if c.execute("SELECT 1 FROM admin_areas WHERE code = %s", (code,)).fetchone():
-                continue
-            c.execute("INSERT INTO admin_areas (code, level, parent_code, name_zh, name_en, geom, label_point, "
-                      "dataset_id) VALUES (%s, %s, %s, %s, %s, ST_Multi(ST_MakeEnvelope(%s, %s, %s, %s, 4326)), "
-                      "ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s)",
-                      (code, level, parent, zh, en, *b, (b[0] + b[2]) / 2, (b[1] + b[3]) / 2, ds))
-            made.append(code)
-        bump_data_version(c)
-        point = c.execute("SELECT ST_X(coalesce(label_point, ST_PointOnSurface(geom))), "
-                          "ST_Y(coalesce(label_point, ST_PointOnSurface(geom))) FROM admin_areas "
-                          "WHERE code = '330109'").fetchone()
-    yield point
-    with psycopg.connect(db_url, autocommit=True) as c:
-        for code in reversed(made):
-            c.execute("DELETE FROM admin_areas WHERE code = %s", (code,))
-        bump_data_version(c)
+    """Hangzhou and Xiaoshan in admin_areas (the loaded rows, or squares made for the test); Xiaoshan's label point."""
+    with areas_present(db_url, HANGZHOU_XIAOSHAN):
+        with psycopg.connect(db_url) as c:
+            point = c.execute("SELECT ST_X(coalesce(label_point, ST_PointOnSurface(geom))), "
+                              "ST_Y(coalesce(label_point, ST_PointOnSurface(geom))) FROM admin_areas "
+                              "WHERE code = '330109'").fetchone()
+        yield point
 
 
 def test_rows_are_placed_from_their_address_with_the_precision(db_url, xiaoshan):
