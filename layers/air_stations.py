@@ -7,7 +7,7 @@ from typing import Any
 from psycopg import sql
 
 from layers import fragments
-from layers.base import Layer, StyleContext
+from layers.base import Layer, StyleContext, station_marks
 
 PROPERTIES = {
     "id": "Station id (links to /stations/<id>)",
@@ -55,20 +55,9 @@ def features(present: frozenset[str]) -> sql.Composable:
 
 def style(ctx: StyleContext) -> list[dict[str, Any]]:
     """A disc in the AQI category colour with the AQI in it; grey when the AQI is NA."""
-    return [
-        {"id": "air-stations", "type": "circle", "paint": {
-            "circle-radius": ["interpolate", ["linear"], ["zoom"], 4, 6, 10, 12],
-            "circle-color": ["coalesce", ["get", "colour"], "#bdbdbd"],
-            "circle-stroke-color": "#1f4e79", "circle-stroke-width": 1.5}},
-        {"id": "air-stations-aqi", "type": "symbol", "minzoom": 7, "layout": {
-            "text-field": ["case", ["has", "aqi"], ["to-string", ["get", "aqi"]], "NA"],
-            "text-font": [ctx.bold], "text-size": 10, "text-allow-overlap": True},
-         "paint": {"text-color": ["case", [">", ["coalesce", ["get", "category"], 0], 3], "#ffffff", "#1b1b1b"]}},
-        {"id": "air-stations-labels", "type": "symbol", "minzoom": 10, "layout": {
-            "text-field": ctx.name(), "text-font": [ctx.font], "text-size": 11, "text-offset": [0, 1.4],
-            "text-anchor": "top", "text-optional": True},
-         "paint": {"text-color": "#1f4e79", "text-halo-color": "#ffffff", "text-halo-width": 1.2}},
-    ]
+    return station_marks(ctx, "air-stations", "#1f4e79", (
+        "aqi", ["case", ["has", "aqi"], ["to-string", ["get", "aqi"]], "NA"],
+        {"text-color": ["case", [">", ["coalesce", ["get", "category"], 0], 3], "#ffffff", "#1b1b1b"]}))
 
 
 def _legend() -> tuple[tuple[str, str, str], ...]:

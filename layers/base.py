@@ -123,3 +123,22 @@ class Layer:
             if f.name not in out and f.default is not None:
                 out[f.name] = f.parse(f.default)
         return out
+
+
+def station_marks(ctx: StyleContext, layer_id: str, stroke: str, value: tuple[str, Any, dict[str, Any]],
+                  ) -> list[dict[str, Any]]:
+    """A station's disc in its reading's colour, the reading written on it from z7, and its name from z10."""
+    suffix, text, text_paint = value
+    return [
+        {"id": layer_id, "type": "circle", "paint": {
+            "circle-radius": ["interpolate", ["linear"], ["zoom"], 4, 6, 10, 12],
+            "circle-color": ["coalesce", ["get", "colour"], "#bdbdbd"],
+            "circle-stroke-color": stroke, "circle-stroke-width": 1.5}},
+        {"id": f"{layer_id}-{suffix}", "type": "symbol", "minzoom": 7, "layout": {
+            "text-field": text, "text-font": [ctx.bold], "text-size": 10, "text-allow-overlap": True},
+         "paint": text_paint},
+        {"id": f"{layer_id}-labels", "type": "symbol", "minzoom": 10, "layout": {
+            "text-field": ctx.name(), "text-font": [ctx.font], "text-size": 11, "text-offset": [0, 1.4],
+            "text-anchor": "top", "text-optional": True},
+         "paint": {"text-color": stroke, "text-halo-color": "#ffffff", "text-halo-width": 1.2}},
+    ]

@@ -7,7 +7,7 @@ from typing import Any
 from psycopg import sql
 
 from layers import fragments
-from layers.base import Layer, StyleContext
+from layers.base import Layer, StyleContext, station_marks
 
 PROPERTIES = {
     "id": "Station id (links to /stations/<id>)",
@@ -49,19 +49,8 @@ def features(present: frozenset[str]) -> sql.Composable:
 
 def style(ctx: StyleContext) -> list[dict[str, Any]]:
     """A square in the class colour with the class (I to 劣V) written on it."""
-    return [
-        {"id": "water-stations", "type": "circle", "paint": {
-            "circle-radius": ["interpolate", ["linear"], ["zoom"], 4, 6, 10, 12],
-            "circle-color": ["coalesce", ["get", "colour"], "#bdbdbd"],
-            "circle-stroke-color": "#0b4f8a", "circle-stroke-width": 1.5}},
-        {"id": "water-stations-class", "type": "symbol", "minzoom": 7, "layout": {
-            "text-field": ["coalesce", ["get", "water_class"], "NA"], "text-font": [ctx.bold], "text-size": 10,
-            "text-allow-overlap": True}, "paint": {"text-color": "#111111"}},
-        {"id": "water-stations-labels", "type": "symbol", "minzoom": 10, "layout": {
-            "text-field": ctx.name(), "text-font": [ctx.font], "text-size": 11, "text-offset": [0, 1.4],
-            "text-anchor": "top", "text-optional": True},
-         "paint": {"text-color": "#0b4f8a", "text-halo-color": "#ffffff", "text-halo-width": 1.2}},
-    ]
+    return station_marks(ctx, "water-stations", "#0b4f8a", (
+        "class", ["coalesce", ["get", "water_class"], "NA"], {"text-color": "#111111"}))
 
 
 def _legend() -> tuple[tuple[str, str, str], ...]:
