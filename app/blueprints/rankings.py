@@ -21,13 +21,18 @@ def _args(c) -> tuple[str, int | None, str]:
     return index_id, year, sort
 
 
+def _ranking(c):
+    """The asked index, year and order, with the ranking's rows and the years it exists for."""
+    index_id, year, sort = _args(c)
+    rows = bi.ranking(c, index_id, year, sort) if year else []
+    return index_id, year, sort, rows, bi.years(c, index_id)
+
+
 @bp.get("/rankings/brands")
 def brands_page():
     """The ranking of one index and year, sortable, with the methodology it follows."""
     with db.conn() as c:
-        index_id, year, sort = _args(c)
-        rows = bi.ranking(c, index_id, year, sort) if year else []
-        years = bi.years(c, index_id)
+        index_id, year, sort, rows, years = _ranking(c)
     return page("rankings_brands.html", index_id=index_id, year=year, sort=sort, rows=rows, years=years,
                 m=latest(index_id), indices=bi.INDICES)
 
@@ -65,9 +70,7 @@ def _manages(c, slug: str) -> bool:
 def brands_api():
     """The ranking as JSON: brands with score, rank, last year's score and indicator breakdown."""
     with db.conn() as c:
-        index_id, year, sort = _args(c)
-        rows = bi.ranking(c, index_id, year, sort) if year else []
-        years = bi.years(c, index_id)
+        index_id, year, sort, rows, years = _ranking(c)
     m = latest(index_id)
     return jsonify({"index": index_id, "methodology": m.version, "year": year, "years": years, "brands": rows})
 
