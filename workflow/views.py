@@ -6,7 +6,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from accounts.users import User
-from workflow import audits, claims, explanations, prtr
+from workflow import audits, claims, explanations, merges, prtr
 from workflow.common import claimed_companies
 
 
@@ -69,19 +69,24 @@ def company(conn: psycopg.Connection, user: User) -> dict:
         "audits": _dicts(conn, AUDITS.format(where="q.company_id = ANY(%s)"), (ids,)),
         "forms": prtr.forms(conn, [f["id"] for f in facilities]),
         "orgs": [o for o in _dicts(conn, ORGS) if o["current"]],
+        "merges": merges.listing(conn, None, ids),
     }
 
 
-def queue(conn: psycopg.Connection) -> dict:
-    """The reviewer's queue: claims, explanations, filed audits, removable records, with counts; accreditations."""
+def queue(conn: psycopg.Connection, merge_status: str = "proposed") -> dict:
+    """The reviewer's queue: claims, explanations, filed audits, removable records, merge proposals (of
+    `merge_status`), with counts; accreditations."""
     body: dict = {
         "claims": claims.pending(conn),
         "explanations": explanations.waiting(conn),
         "audits": _dicts(conn, AUDITS.format(where="a.review_status = 'pending'")),
         "removable": _dicts(conn, REMOVABLE),
         "orgs": _dicts(conn, ORGS),
+        "merges": merges.listing(conn, merge_status), "merge_status": merge_status,
+        "merge_counts": merges.counts(conn),
     }
     body["counts"] = {k: len(body[k]) for k in ("claims", "explanations", "audits", "removable")}
+    body["counts"]["merges"] = body["merge_counts"]["proposed"]
     return body
 
 

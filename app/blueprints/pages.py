@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, request, send_from_directory
+from flask import Blueprint, abort, redirect, request, send_from_directory, url_for
 
 from app import auth, db
 from app.render import page
@@ -12,6 +12,7 @@ from data.catalog import DATASETS
 from ingest.emissions import POLLUTANTS
 from layers.registry import LAYERS
 from queries import facilities, stations, stats
+from workflow import merges
 
 bp = Blueprint("pages", __name__)
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
@@ -53,6 +54,9 @@ def facility(facility_id: int):
     with db.conn() as c:
         body = facilities.load(c, facility_id, auth.manages, viewer=auth.current_user())
         nearest = facilities.nearest_air_station(c, facility_id) if body is not None else None
+        merged_into = merges.redirect_target(c, facility_id) if body is None else None
+    if merged_into is not None:  # merged into another facility (workflow.merges): its id answers for it now
+        return redirect(url_for("pages.facility", facility_id=merged_into), 308)
     if body is None:
         return page("not_found.html", 404, what=f"facility {facility_id}")
     return page("facility.html", f=body, nearest=nearest, pollutants=POLLUTANTS,

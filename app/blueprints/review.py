@@ -1,5 +1,5 @@
-"""The reviewer's side (administrators): the queue of claims, explanations, audits and removable records, its
-decisions, and accrediting auditing organisations and their auditors."""
+"""The reviewer's side (administrators): the queue of claims, explanations, audits, removable records and facility
+merge proposals, its decisions, and accrediting auditing organisations and their auditors."""
 
 from __future__ import annotations
 
@@ -9,29 +9,34 @@ from app import auth, db
 from app.actions import action, answer, fields
 from app.render import page
 from core import parse
-from workflow import audits, claims, explanations, records, views
+from workflow import audits, claims, explanations, merges, records, views
 
 bp = Blueprint("review", __name__)
 auth.protect(bp)
-KINDS = ("claims", "explanations", "audits", "removable", "orgs")
+KINDS = ("claims", "explanations", "audits", "removable", "merges", "orgs")
 
 
 @bp.get("/review")
 @auth.require_admin
 def review_page():
-    """The queue with counts; `?kind=` shows one kind of item."""
+    """The queue with counts; `?kind=` shows one kind of item (`&status=` filters merge proposals)."""
     kind = parse.choice("kind", request.args.get("kind"), KINDS, default="all") if request.args.get("kind") else None
     with db.conn() as c:
-        body = views.queue(c)
+        body = views.queue(c, _merge_status())
     return page("review.html", d=body, kind=kind)
+
+
+def _merge_status() -> str:
+    """The merge proposals shown: proposed (waiting, the default), merged or rejected."""
+    return parse.choice("status", request.args.get("status") or None, merges.STATUSES, default="proposed")
 
 
 @bp.get("/api/review")
 @auth.require_admin
 def review_api():
-    """The queue as JSON (counts, and the items of each kind)."""
+    """The queue as JSON (counts, and the items of each kind; `?status=` filters merge proposals)."""
     with db.conn() as c:
-        return answer(views.queue(c))
+        return answer(views.queue(c, _merge_status()))
 
 
 @bp.post("/api/review/claims/<int:claim_id>")
@@ -65,6 +70,18 @@ def decide_audit(audit_id: int):
     with db.conn() as c:
         return answer(audits.confirm(c, auth.signed_in_user(), audit_id, str(f.get("decision") or ""),
                                      f.get("reason")))
+
+
+@bp.post("/api/review/merges/<int:merge_id>")
+@auth.require_admin
+@action
+def decide_merge(merge_id: int):
+    """Merge (the duplicate's links, records and history move to the survivor) or reject (with a reason) a
+    proposal: decision=merged|rejected, reason."""
+    f = fields()
+    with db.conn() as c:
+        return answer(merges.decide(c, auth.signed_in_user(), merge_id, str(f.get("decision") or ""),
+                                    f.get("reason")))
 
 
 @bp.post("/api/review/records/<int:violation_id>/remove")

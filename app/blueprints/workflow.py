@@ -14,7 +14,7 @@ from app import auth, db
 from app.actions import action, answer, fields, save_file, upload_root
 from app.render import page
 from core import parse
-from workflow import audits, claims, explanations, files, prtr, views
+from workflow import audits, claims, explanations, files, merges, prtr, views
 from workflow.common import record, require_company
 from workflow.prtr_rules import CARRIERS, from_fields
 
@@ -57,6 +57,15 @@ def claim():
         assert licence is not None
         claim_id = claims.submit(c, auth.signed_in_user(), fields(), licence)
     return answer({"id": claim_id, "status": "pending"}, 201)
+
+
+@bp.post("/api/workflow/merge-proposals")
+@auth.require_user
+@action
+def propose_merge():
+    """Propose that duplicate_id is the same facility as survivor_id (both of your company), with a reason."""
+    with db.conn() as c:
+        return answer(merges.propose(c, auth.signed_in_user(), fields()), 201)
 
 
 @bp.get("/account/company/records/<int:violation_id>/explain")

@@ -116,4 +116,26 @@ TEXT: dict[str, tuple[str, str]] = {
     "wf_result": ("结论", "Result"),
     "wf_summary": ("摘要", "Summary"),
     "wf_file_audit": ("提交审核结果", "File the audit"),
+    # facility merges (company page, review queue)
+    "wf_q_merges": ("设施合并", "Facility merges"),
+    "wf_merges": ("合并重复设施", "Merge duplicate facilities"),
+    "wf_merge_intro": ("同一企业的两个设施若实为同一处，可申请合并：重复设施的记录、说明、审核、PRTR表和品牌关联"
+                       "将转到保留的设施，原编号自动跳转。审核员确认后生效。",
+                       "If two facilities of your company are one and the same, propose merging them: the "
+                       "duplicate's records, explanations, audits, PRTR forms and brand links move to the facility "
+                       "kept, and its old id redirects there. A reviewer decides."),
+    "wf_survivor": ("保留的设施", "Facility kept"),
+    "wf_duplicate": ("重复的设施", "Duplicate facility"),
+    "wf_merge_into": ("并入", "merged into"),
+    "wf_merge_propose": ("提出合并申请", "Propose the merge"),
+    "wf_merge_one": ("贵企业在地图上只有一个设施，无需合并。",
+                     "Your company has a single facility on the map: nothing to merge."),
+    "wf_merge_proposed": ("待审核", "waiting for review"), "wf_merge_merged": ("已合并", "merged"),
+    "wf_merge_rejected": ("已驳回", "rejected"),
+    "wf_do_merge": ("合并", "Merge"),
+    "wf_proposer": ("申请人", "Proposed by"),
+    "wf_decided": ("决定于", "Decided"),
+    "wf_merge_records": ("{n} 条记录", "{n} records"),
+    "wf_merge_moved": ("已转移 {n} 行关联数据", "{n} linked rows moved"),
+    "wf_merge_gone": ("（已合并，原编号跳转）", "(merged away; its id redirects)"),
 }

@@ -7,7 +7,19 @@ nor the predicate of a partial index); columns, types, server defaults, keys and
 Each room's tables are one module here; importing the package registers them all on `metadata`.
 """
 
-from db.tables import alerts, basemap, foundation, indices, loading, readings, realdata, reports, supply, workflow  # noqa: F401  (registers the tables)
+from db.tables import (  # noqa: F401  (registers the tables)
+    alerts,
+    basemap,
+    foundation,
+    indices,
+    loading,
+    merges,
+    readings,
+    realdata,
+    reports,
+    supply,
+    workflow,
+)
 from db.tables.common import metadata
 
 __all__ = ["metadata"]

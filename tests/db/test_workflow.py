@@ -141,7 +141,7 @@ def test_company_review_and_audit_pages_render_in_both_languages(loop):
 
 def test_review_queue_counts(loop):
     body = loop["rev"].get("/api/review").json
-    assert set(body["counts"]) == {"claims", "explanations", "audits", "removable"}
+    assert set(body["counts"]) == {"claims", "explanations", "audits", "removable", "merges"}
     assert all(body["counts"][k] == len(body[k]) for k in body["counts"])
 
 
