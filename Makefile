@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps run serve stop test test-fast lint bench-ingest bench-export bench-stations bench-search bench-tiles bench-indices bench-lists clean bench-alerts worker
+.PHONY: help setup system-deps run serve stop test test-fast lint bench-ingest bench-export bench-stations bench-search bench-tiles bench-indices bench-lists clean bench-alerts bench-scale worker
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -80,6 +80,10 @@ bench-indices: $(STAMP) ## bluemap indices compute at IPE scale (580 brands, 116
 
 bench-alerts: $(STAMP) ## Alerts: commit -> webhook p95, 10,000 violations with 1 and 2 workers vs a naive loop (see BENCHMARKS.md)
 	$(BIN)/python -m benchmarks.alerts
+
+bench-scale: $(STAMP) ## 1, 2, 3 app servers on their own replicas behind nginx: cold/hot tiles, search (see BENCHMARKS.md)
+	@scripts/system-deps.sh bench
+	$(BIN)/python -m benchmarks.scale
 
 worker: setup ## Run `bluemap worker` alone (export jobs, list uploads, alert delivery); `make run` starts one already
 	$(BIN)/bluemap worker
