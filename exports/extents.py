@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from core.errors import Invalid
 from exports import selection
 from layers.base import Layer
 from layers.registry import LAYERS
@@ -42,7 +43,8 @@ def layer_extent(conn: Any, layer: Layer) -> Bounds:
         with conn.transaction():
             src = selection.source(conn, selection.parse(layer.id, {}))
             row = conn.execute(sql.SQL(EXTENT).format(src.query), src.params).fetchone()
-    except psycopg.DatabaseError as exc:  # a layer that cannot be read keeps its declared bounds; its tiles say why
+    except (psycopg.DatabaseError, Invalid) as exc:  # a layer that cannot be read (or, like carbon, has no default
+        # series in this database) keeps its declared bounds; its own tiles say why
         log.warning("extent of layer %s not computed: %s", layer.id, exc)
         return layer.bounds
     if not row or row[0] is None:

@@ -71,3 +71,18 @@ def test_extents_follow_a_data_change(client, far_station):
         time.sleep(0.1)
     assert bounds[0] == pytest.approx(75.99 - PAD, abs=1e-3)
     assert client.get("/styles/blue-map.json").json["sources"]["air_stations"]["bounds"] == bounds
+
+
+def test_a_layer_without_its_default_data_keeps_its_declared_bounds(db_url):
+    """A database without the default carbon series (only loaded files) still gets extents for every layer."""
+    from exports.extents import layer_extent
+    from layers.carbon import DEFAULT_SERIES
+    from layers.registry import LAYERS
+
+    carbon = next(la for la in LAYERS if la.id == "carbon")
+    with psycopg.connect(db_url) as conn:
+        conn.execute("DELETE FROM area_carbon WHERE dataset_id = %s", (DEFAULT_SERIES["province"],))
+        assert layer_extent(conn, carbon) == carbon.bounds
+        factories = next(la for la in LAYERS if la.id == "factories")
+        assert layer_extent(conn, factories) != factories.bounds
+        conn.rollback()
