@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         ogc,
         pages,
         places,
+        published,
         raster,
         readings,
         search,
@@ -55,7 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
 
     for blueprint in (health, api, tiles, styles, search, facilities, emissions, carbon, places, pages, raster,
-                      readings, stations, accounts, brands, supplier_lists, exports, ogc):
+                      readings, stations, accounts, brands, supplier_lists, exports, ogc, published):
         app.register_blueprint(blueprint.bp)
     from app.blueprints import cities, decra, ghg, rankings  # the indices room's pages
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Flask, g, request
 
@@ -16,8 +17,9 @@ HEADERS = {
 # Pages load scripts, styles, fonts and tiles from this origin only; the one inline script carries the
 # request's nonce. MapLibre starts its workers from blob: URLs and draws sprites from data:/blob: images.
 PAGE_POLICY = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
-               "img-src 'self' data: blob:; worker-src 'self' blob:; child-src 'self' blob:; connect-src 'self'; "
-               "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'")
+               "img-src 'self' data: blob:; worker-src 'self' blob:; child-src 'self' blob:; "
+               "connect-src 'self'{connect}; font-src 'self'; object-src 'none'; "
+               "base-uri 'self'; form-action 'self'; frame-ancestors 'self'")
 
 
 def csp_nonce() -> str:
@@ -27,8 +29,19 @@ def csp_nonce() -> str:
     return str(g.csp_nonce)
 
 
+def map_origins(settings) -> str:
+    """Other origins the maps read from (a PMTiles archive or basemap on object storage), for connect-src."""
+    found = []
+    for url in (settings.pmtiles_url, settings.basemap_url):
+        parts = urlsplit(url or "")
+        if parts.scheme in ("http", "https") and parts.netloc:
+            found.append(f" {parts.scheme}://{parts.netloc}")
+    return "".join(sorted(set(found)))
+
+
 def register(app: Flask) -> None:
     """Refuse control characters in paths, query and form values; add the shared security headers."""
+    connect = map_origins(app.config["SETTINGS"])
 
     @app.before_request
     def _refuse_control_characters() -> None:
@@ -44,7 +57,7 @@ def register(app: Flask) -> None:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         if response.mimetype == "text/html" and "Content-Security-Policy" not in response.headers:
-            response.headers["Content-Security-Policy"] = PAGE_POLICY.format(nonce=csp_nonce())
+            response.headers["Content-Security-Policy"] = PAGE_POLICY.format(nonce=csp_nonce(), connect=connect)
         return response
 
     app.jinja_env.globals["csp_nonce"] = csp_nonce
@@ -53,7 +66,7 @@ def register(app: Flask) -> None:
 
 # Map resources and open data (tiles, styles, glyphs, sprites, raster, OGC API, exports) are public: any origin
 # may read them, errors included (a map client must see a 400's reason), and preflights are answered.
-CORS_ROOTS = frozenset({"tiles", "styles", "fonts", "sprites", "raster", "ogc", "exports"})
+CORS_ROOTS = frozenset({"tiles", "styles", "fonts", "sprites", "raster", "ogc", "exports", "pmtiles"})
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "ETag, Link, Location, Content-Disposition, Content-Range, Accept-Ranges",

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     metrics: bool = True  # GET /metrics in Prometheus format
     pmtiles_url: str | None = None  # a PMTiles archive (bluemap tiles publish) the styles use for its zooms
     pmtiles_maxzoom: int = Field(6, ge=0, le=10)  # the --maxzoom it was published with
+    # Archives served by the app itself under /pmtiles/NAME.pmtiles (with Range requests); default var/pmtiles.
+    # BLUEMAP_PMTILES_URL may then be a path such as /pmtiles/bluemap.pmtiles.
+    pmtiles_dir: Path | None = None
+    # An external vector basemap instead of the embedded basemap and streets layers: a .pmtiles archive or a
+    # TileJSON URL whose tiles have this service's `basemap` and `streets` source layers (a path: this service).
+    basemap_url: str | None = None
     # Near me: stations farther than this are not called near (the closest is named with its distance).
     near_air_km: float = Field(50.0, gt=0, le=5000)
     near_water_km: float = Field(100.0, gt=0, le=5000)

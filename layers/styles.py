@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from core import parse
 from core.errors import Invalid, NotFound
@@ -100,19 +100,57 @@ def build(name: str, base_url: str, args: Mapping[str, str], version: int | None
 def with_archive(style: dict[str, Any], url: str, maxzoom: int) -> dict[str, Any]:
     """The style reading zooms 0..maxzoom from a PMTiles archive (`bluemap tiles publish`) and the rest from here.
 
-    Each map layer is drawn twice: from the archive's `published` source below maxzoom + 1, and from the
-    service's own tiles from there on. Clients register the `pmtiles://` protocol (the pmtiles npm package).
+    Each map layer is drawn twice: from the archive's `published` source below maxzoom + 1 (as `<id>@published`,
+    metadata `bluemap:source` naming its own source), and from the service's own tiles from there on. Layers
+    whose tile URLs carry filters stay live at every zoom (the archive holds the unfiltered map). Clients register
+    the `pmtiles://` protocol (the pmtiles npm package; app/static/js/mapcommon.js).
     """
     out = {**style, "sources": {**style["sources"], "published": {
         "type": "vector", "url": f"pmtiles://{url}", "attribution": ""}}}
+    filtered = {sid for sid, src in style["sources"].items()  # and external sources (no tiles of ours)
+                if "tiles" not in src or any(k != "v" for k, _ in parse_qsl(urlsplit(src["tiles"][0]).query))}
     layers: list[dict[str, Any]] = []
     for la in style["layers"]:
         src = la.get("source")
-        if src is None or src not in style["sources"] or la.get("minzoom", 0) > maxzoom:
+        if src is None or src not in style["sources"] or src in filtered or la.get("minzoom", 0) > maxzoom:
             layers.append(la)
             continue
-        layers.append({**la, "id": f"{la['id']}@published", "source": "published",
+        meta = {**la.get("metadata", {}), "bluemap:source": src, "bluemap:minzoom": la.get("minzoom", 0)}
+        layers.append({**la, "id": f"{la['id']}@published", "source": "published", "metadata": meta,
                        "maxzoom": min(la.get("maxzoom", 24), maxzoom + 1)})
-        layers.append({**la, "minzoom": max(la.get("minzoom", 0), maxzoom + 1)})
+        layers.append({**la, "metadata": meta, "minzoom": max(la.get("minzoom", 0), maxzoom + 1)})
     out["layers"] = layers
     return out
+
+
+BASEMAP_SOURCES = ("basemap", "streets")  # the context layers an external basemap replaces
+
+
+def basemap_source_url(url: str) -> str:
+    """A MapLibre source URL for an external basemap: pmtiles:// for a .pmtiles archive, else a TileJSON URL."""
+    return f"pmtiles://{url}" if urlsplit(url).path.endswith(".pmtiles") else url
+
+
+def with_basemap(style: dict[str, Any], url: str) -> dict[str, Any]:
+    """The style with its embedded basemap sources replaced by one external vector basemap at `url`.
+
+    The external tiles must use this service's schema: source layers `basemap` and `streets` with the fields of
+    the basemap and streets layers, as `bluemap tiles publish --layers basemap,streets` writes them (a PMTiles
+    archive, or a TileJSON for tiles of that schema). Their style layers keep their source-layer and read the
+    one `basemap` source; the streets layers keep the zooms their embedded source began at.
+    """
+    replaced = {sid: src for sid, src in style["sources"].items() if sid in BASEMAP_SOURCES}
+    if not replaced:
+        return style
+    sources = {sid: src for sid, src in style["sources"].items() if sid not in replaced}
+    credits = dict.fromkeys(c for src in replaced.values() for c in src.get("attribution", "").split("; ") if c)
+    sources["basemap"] = {"type": "vector", "url": basemap_source_url(url), "attribution": "; ".join(credits)}
+    layers = []
+    for la in style["layers"]:
+        src = la.get("source")
+        if src in replaced:
+            first = replaced[src].get("minzoom", 0)
+            la = {**la, "source": "basemap", **({"minzoom": max(la.get("minzoom", 0), first)} if first else {})}
+        layers.append(la)
+    return {**style, "sources": sources, "layers": layers,
+            "metadata": {**style.get("metadata", {}), "bluemap:basemap": url}}

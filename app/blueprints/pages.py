@@ -20,6 +20,7 @@ NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 VENDOR = {
     "maplibre-gl.js": "maplibre-gl/dist/maplibre-gl.js",
     "maplibre-gl.css": "maplibre-gl/dist/maplibre-gl.css",
+    "pmtiles.js": "pmtiles/dist/pmtiles.js",  # MapLibre's pmtiles:// protocol (registered in js/mapcommon.js)
     "uplot.js": "uplot/dist/uPlot.iife.min.js",
     "uplot.css": "uplot/dist/uPlot.min.css",
 }

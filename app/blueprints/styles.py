@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import re
 import threading
+from urllib.parse import urljoin
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
@@ -38,9 +39,13 @@ def style(name: str):
     version = db.data_version()
     body = styles.build(name, request.url_root, request.args.to_dict(), version=version,
                         bounds=layer_bounds(version))
+    basemap = current_app.config["SETTINGS"].basemap_url
+    if basemap:  # an external vector basemap instead of the embedded one
+        body = styles.with_basemap(body, urljoin(request.url_root, basemap))
     archive = current_app.config["SETTINGS"].pmtiles_url
     if archive:  # the low zooms from a published PMTiles archive
-        body = styles.with_archive(body, archive, current_app.config["SETTINGS"].pmtiles_maxzoom)
+        body = styles.with_archive(body, urljoin(request.url_root, archive),  # a path: this service's /pmtiles/
+                                   current_app.config["SETTINGS"].pmtiles_maxzoom)
     return jsonify(body), 200, {"Cache-Control": REVALIDATE}
 
 

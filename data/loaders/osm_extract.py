@@ -73,11 +73,13 @@ def check_file(path: Path) -> Path:
     return path
 
 
-def run_osm2pgsql(url: str, path: Path, extra: tuple[str, ...] = ()) -> None:
-    """Import `path` into the staging schema (already created, empty); Invalid with osm2pgsql's reason if it fails."""
-    cmd = [osm2pgsql(), "--create", "--output=flex", f"--style={STYLE}", "--slim", "--drop",
-           f"--middle-schema={STAGING}", "--log-level=warn", f"--database={url}", *extra, str(path)]
-    env = {**os.environ, "BLUEMAP_OSM_SCHEMA": STAGING}
+def run_osm2pgsql(url: str, path: Path, extra: tuple[str, ...] = (), schema: str = STAGING,
+                  mode: str = "--create") -> None:
+    """Import `path` into `schema` (the staging one, created empty) or, with mode --append, apply a change file to
+    it; Invalid with osm2pgsql's reason if it fails. `extra` may hold --drop (no middle tables: not updatable)."""
+    cmd = [osm2pgsql(), mode, "--output=flex", f"--style={STYLE}", "--slim", f"--middle-schema={schema}",
+           "--log-level=warn", f"--database={url}", *extra, str(path)]
+    env = {**os.environ, "BLUEMAP_OSM_SCHEMA": schema}
     res = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if res.returncode != 0:
         lines = [ln for ln in (res.stderr or res.stdout).splitlines() if ln.strip()][-5:]
@@ -104,9 +106,14 @@ def swap(conn: psycopg.Connection) -> None:
     conn.execute("DROP SCHEMA osm_prev CASCADE")
 
 
-def load(url: str, path: Path, extra: tuple[str, ...] = ()) -> Import:
-    """Import an extract and swap it in; the previous import keeps serving until then (and on any failure)."""
+def load(url: str, path: Path, extra: tuple[str, ...] = (), updatable: bool = False) -> Import:
+    """Import an extract and swap it in; the previous import keeps serving until then (and on any failure).
+
+    `updatable` keeps osm2pgsql's middle tables (the nodes, ways and relations, in the `osm` schema beside the
+    map tables, several times the extract's size), which `update` needs to apply change files.
+    """
     path = check_file(Path(path))
+    extra = extra if updatable else ("--drop", *extra)
     osm2pgsql()
     started, clock = datetime.now(UTC), time.monotonic()
     with psycopg.connect(url) as conn:
@@ -149,3 +156,70 @@ def status(conn: psycopg.Connection) -> dict[str, Any]:
     loaded = conn.execute("SELECT 1 FROM datasets WHERE id = %s", (DS.id,)).fetchone() is not None
     last = dict(zip(("source", "bytes", "started_at", "finished_at", "seconds"), row, strict=True)) if row else None
     return {"loaded": loaded, "import": last if loaded else None, "counts": counts(conn, "osm")}
+
+
+CHANGE_SUFFIXES = (".osc", ".osc.gz", ".osc.bz2")
+_RANK = {"node": 1, "way": 2, "relation": 3}
+
+
+def updatable(conn: psycopg.Connection) -> bool:
+    """True when the loaded extract kept its middle tables (`bluemap basemap load --updatable`)."""
+    return conn.execute("SELECT to_regclass('osm.planet_osm_ways') IS NOT NULL").fetchone()[0]  # type: ignore[index]
+
+
+def check_change_file(path: Path) -> Path:
+    """The change file's path when it is a well-formed osmChange document; Invalid otherwise (before any change)."""
+    import bz2
+    import gzip
+    from xml.etree.ElementTree import ParseError, iterparse
+
+    if not path.name.lower().endswith(CHANGE_SUFFIXES):
+        raise Invalid(f"{path.name}: an OpenStreetMap change file must end in {', '.join(CHANGE_SUFFIXES)}")
+    if not path.is_file():
+        raise Invalid(f"{path}: no such file")
+    opener: Any = {".gz": gzip.open, ".bz2": bz2.open}.get(path.suffix.lower(), open)
+    root, last = None, (0, -(2**63))
+    try:
+        with opener(path, "rb") as f:
+            for _, element in iterparse(f, events=("start",)):
+                root = root if root is not None else element.tag
+                rank = _RANK.get(element.tag)
+                if rank is None:
+                    continue
+                key = (rank, int(element.get("id", "0")))
+                if key < last:  # osm2pgsql stops at the first object out of order, after applying those before it
+                    raise Invalid(f"{path.name} is not ordered (nodes, then ways, then relations, each by id): "
+                                  f"{element.tag} {key[1]} comes too late")
+                last = key
+    except Invalid:
+        raise
+    except (ParseError, OSError, EOFError, ValueError) as exc:
+        raise Invalid(f"{path.name} is not a readable osmChange file: {exc}") from None
+    if root != "osmChange":
+        raise Invalid(f"{path.name} is not an osmChange file (its root element is {root!r})")
+    return path
+
+
+def update(url: str, path: Path) -> Import:
+    """Apply an OSM change file (.osc) to the loaded extract in place with osm2pgsql --append; bump the data version.
+
+    The tables keep serving while it runs (each row replaced in its own step); a change file that is not
+    well-formed is refused before anything changes. Invalid when the extract was not loaded updatable.
+    """
+    path = check_change_file(Path(path))
+    osm2pgsql()
+    started, clock = datetime.now(UTC), time.monotonic()
+    with psycopg.connect(url) as conn:
+        if not updatable(conn):
+            raise Invalid("the loaded extract cannot take change files: load it with "
+                          "`bluemap basemap load --updatable FILE` first")
+        run_osm2pgsql(url, path, schema="osm", mode="--append")
+        for table in TABLES:
+            conn.execute(f"ANALYZE osm.{table}")
+        rows, seconds = counts(conn, "osm"), time.monotonic() - clock
+        conn.execute("INSERT INTO basemap_imports (source, bytes, started_at, seconds, counts) "
+                     "VALUES (%s, %s, %s, %s, %s)", (path.name, path.stat().st_size, started, seconds, Jsonb(rows)))
+        bump_data_version(conn)
+        conn.commit()
+    log.info("applied %s in %.1f s: %s", path.name, seconds, rows)
+    return Import(path.name, path.stat().st_size, rows, seconds)

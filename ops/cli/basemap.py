@@ -20,17 +20,34 @@ def basemap() -> None:
 @basemap.command("load")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--cache", type=int, default=None, help="osm2pgsql node cache in MB (default: osm2pgsql's).")
-def basemap_load(file: Path, cache: int | None) -> None:
+@click.option("--updatable", is_flag=True,
+              help="Keep osm2pgsql's middle tables (several times the extract's size) so that "
+                   "`bluemap basemap update FILE.osc` can apply change files.")
+def basemap_load(file: Path, cache: int | None, updatable: bool) -> None:
     """Import FILE (.osm.pbf or .osm) into new tables, then swap them in: the old streets serve until then."""
     s = settings()
     ensure_db(s)
     extra = (f"--cache={cache}",) if cache is not None else ()
     try:
-        done = osm_extract.load(s.dsn(), file, extra)
+        done = osm_extract.load(s.dsn(), file, extra, updatable=updatable)
     except (Invalid, Unavailable) as exc:
         raise click.ClickException(str(exc)) from None
     rows = ", ".join(f"{n} {t}" for t, n in done.counts.items())
     click.echo(f"imported {done.source} ({done.bytes / 1e6:.1f} MB) in {done.seconds:.1f} s: {rows}")
+
+
+@basemap.command("update")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def basemap_update(file: Path) -> None:
+    """Apply an OpenStreetMap change file (.osc, .osc.gz) to an extract loaded with --updatable, in place."""
+    s = settings()
+    ensure_db(s)
+    try:
+        done = osm_extract.update(s.dsn(), file)
+    except (Invalid, Unavailable) as exc:
+        raise click.ClickException(str(exc)) from None
+    rows = ", ".join(f"{n} {t}" for t, n in done.counts.items())
+    click.echo(f"applied {done.source} in {done.seconds:.1f} s: {rows}")
 
 
 @basemap.command("status")

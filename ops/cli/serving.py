@@ -26,7 +26,7 @@ def serve(workers: int | None, port: int | None) -> None:
         migrate.upgrade(s.dsn())
     bind = f"{s.host}:{port or s.port}"
     web_args = ["gunicorn", "--bind", bind, "--workers", str(workers or s.workers), "--access-logfile", "-",
-                "--timeout", "120", "app.wsgi:app"]
+                "--timeout", "120", "--config", "python:ops.gunicorn_conf", "app.wsgi:app"]
     _metrics_dir(s.var_dir / "metrics")
     click.echo(f"serving on http://{bind}; export jobs run in `bluemap worker`")
     sys.exit(run_beside([sys.executable, "-m", *web_args], [sys.executable, "-m", "ops.cli", "worker"]))

@@ -115,7 +115,6 @@
     ranking({...window.bluemap.carbon});
     trend();
   };
-  map.on("click", "carbon-fill", popup);
-  map.on("click", "carbon-point", popup);
+  map.on("click", B.withCopies(["carbon-fill", "carbon-point"]), popup);
   await refresh();
 })();

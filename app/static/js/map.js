@@ -5,7 +5,8 @@
   B.wirePopups(map);
   await B.loadSprite().catch(() => null);
   const box = document.getElementById("layer-switcher");
-  const styleLayers = (source) => map.getStyle().layers.filter((l) => l.source === source).map((l) => l.id);
+  const styleLayers = (source) => map.getStyle().layers  // with their copies from a published archive
+    .filter((l) => l.source === source || (l.metadata || {})["bluemap:source"] === source).map((l) => l.id);
   const render = () => {
     const hidden = new Set(map.getStyle().metadata["bluemap:hidden"] || []);
     box.innerHTML = B.layers.map((l) => `

@@ -1,11 +1,39 @@
 // MapLibre helpers shared by the map pages: a map on one of the service's styles, popups, legends.
 (function () {
   const B = window.BLUEMAP;
+  // pmtiles:// sources (a PMTiles archive from `bluemap tiles publish`, or an external basemap) read by byte ranges.
+  if (window.pmtiles && !B.pmtilesProtocol) {
+    B.pmtilesProtocol = new pmtiles.Protocol();
+    maplibregl.addProtocol("pmtiles", B.pmtilesProtocol.tile);
+  }
+  // A layer id and its copy drawn from the published archive at low zooms (layers/styles.py with_archive).
+  B.withCopies = (ids) => ids.flatMap((id) => [id, `${id}@published`]);
+  B.baseId = (id) => id.replace(/@published$/, "");
+  // When a page sets filters in a source's tile URL, its archive copies (unfiltered) go and its own layers show at
+  // every zoom. A URL with no parameter but the data version `v` keeps them.
+  const filtered = (url) => [...new URL(url.replace(/[{}]/g, ""), location.href).searchParams.keys()].some((k) => k !== "v");
+  const followArchive = (map) => {
+    for (const [id, src] of Object.keys(map.getStyle().sources).map((k) => [k, map.getSource(k)])) {
+      if (!src || typeof src.setTiles !== "function" || src.bluemapWrapped) continue;
+      const setTiles = src.setTiles.bind(src);
+      src.bluemapWrapped = true;
+      src.setTiles = (tiles) => {
+        if (filtered(tiles[0])) for (const l of map.getStyle().layers) {
+          const meta = l.metadata || {};
+          if (meta["bluemap:source"] !== id) continue;
+          if (l.source === "published") map.removeLayer(l.id);
+          else map.setLayerZoomRange(l.id, meta["bluemap:minzoom"] || 0, l.maxzoom === undefined ? 24 : l.maxzoom);
+        }
+        return setTiles(tiles);
+      };
+    }
+  };
   B.makeMap = (container, style, options) => {
     const map = new maplibregl.Map({
       container, style: `/styles/${style}.json?lang=${B.lang}`, attributionControl: {compact: true},
       ...(options || {}),
     });
+    map.on("style.load", () => followArchive(map));
     map.addControl(new maplibregl.NavigationControl({showCompass: false}));
     map.addControl(new maplibregl.ScaleControl());
     // Start with the attribution folded to its (i) button; it opens on click.
@@ -93,24 +121,25 @@
   // Click handling shared by the Blue Map and near-me pages.
   B.wirePopups = (map) => {
     const popup = (lngLat, html) => new maplibregl.Popup({maxWidth: "320px"}).setLngLat(lngLat).setHTML(html).addTo(map);
-    const pick = (e, ids) => map.queryRenderedFeatures(e.point, {layers: ids.filter((id) => map.getLayer(id))})[0];
+    const pick = (e, ids) => map.queryRenderedFeatures(e.point, {layers: B.withCopies(ids).filter((id) => map.getLayer(id))})[0];
     map.on("click", async (e) => {
       const f = pick(e, ["air-stations", "water-stations", "suppliers-logos", "suppliers-status", "factories-points", "factories-clusters"]);
       if (!f) return false;
       const p = f.properties;
-      if (f.layer.id === "factories-clusters") {
+      const lid = B.baseId(f.layer.id);
+      if (lid === "factories-clusters") {
         if (p.count === 1 && p.id) return popup(e.lngLat, `<p><a class="details" href="/facilities/${p.id}">${B.esc(B.t.facility_page)} →</a></p>`);
         return map.easeTo({center: e.lngLat, zoom: Math.min(map.getZoom() + 2, 12)});
       }
-      if (f.layer.id === "factories-points") return popup(f.geometry.coordinates, B.popupHtml.factory(p));
-      if (f.layer.id.startsWith("suppliers") && p.count != null) return map.easeTo({center: f.geometry.coordinates, zoom: Math.min(map.getZoom() + 2, 10)});
-      if (f.layer.id.startsWith("suppliers")) return popup(f.geometry.coordinates, B.popupHtml.supplier(p));
-      if (f.layer.id === "water-stations") return popup(f.geometry.coordinates, B.popupHtml.water(p));
+      if (lid === "factories-points") return popup(f.geometry.coordinates, B.popupHtml.factory(p));
+      if (lid.startsWith("suppliers") && p.count != null) return map.easeTo({center: f.geometry.coordinates, zoom: Math.min(map.getZoom() + 2, 10)});
+      if (lid.startsWith("suppliers")) return popup(f.geometry.coordinates, B.popupHtml.supplier(p));
+      if (lid === "water-stations") return popup(f.geometry.coordinates, B.popupHtml.water(p));
       const pop = popup(f.geometry.coordinates, B.popupHtml.air(p, ""));
       const rows = await B.latestReadings(p.id);
       if (rows) pop.setHTML(B.popupHtml.air(p, rows));
     });
-    for (const id of ["air-stations", "water-stations", "suppliers-logos", "factories-points", "factories-clusters"]) {
+    for (const id of B.withCopies(["air-stations", "water-stations", "suppliers-logos", "factories-points", "factories-clusters"])) {
       map.on("mouseenter", id, () => { map.getCanvas().style.cursor = "pointer"; });
       map.on("mouseleave", id, () => { map.getCanvas().style.cursor = ""; });
     }

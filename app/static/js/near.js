@@ -123,7 +123,7 @@
   });
   radiusSel.addEventListener("change", () => { if (point) run(point[0], point[1]); });
   map.on("click", (e) => {
-    if (map.queryRenderedFeatures(e.point, {layers: ["factories-points", "factories-clusters", "air-stations", "water-stations"].filter((id) => map.getLayer(id))}).length) return;
+    if (map.queryRenderedFeatures(e.point, {layers: B.withCopies(["factories-points", "factories-clusters", "air-stations", "water-stations"]).filter((id) => map.getLayer(id))}).length) return;
     placeInput.value = "";
     run(e.lngLat.lng, e.lngLat.lat);
   });
