@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
+
+from psycopg.conninfo import conninfo_to_dict
 
 from core.errors import Invalid, NotFound
 from core.parse import MAX_ZOOM, tile_address
@@ -80,12 +85,24 @@ class Served(NamedTuple):
     hit: bool
 
 
+def database_key(dsn: str) -> str:
+    """A folder name per database (name and a hash of host, port and name): data versions of two databases
+    sharing one cache directory never meet, and one's sweep leaves the other's tiles alone."""
+    info = conninfo_to_dict(dsn)
+    where = f"{info.get('host', '')}:{info.get('port', '')}/{info.get('dbname', '')}"
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", str(info.get("dbname") or "db"))[:40]
+    return f"{name}-{hashlib.sha256(where.encode()).hexdigest()[:10]}"
+
+
 class TileService:
     """Renders tiles with a connection source, caching them on disk per data version when enabled."""
 
     def __init__(self, dsn: str, cache_dir: Path | None) -> None:
         self.version = DataVersion(dsn)
-        self.cache = TileCache(cache_dir) if cache_dir else None
+        self.cache = TileCache(cache_dir / database_key(dsn)) if cache_dir else None
+        for legacy in cache_dir.iterdir() if cache_dir and cache_dir.is_dir() else ():
+            if legacy.name.isdigit():  # a data version folder of the layout before per-database folders
+                shutil.rmtree(legacy, ignore_errors=True)
         self._swept = -1
 
     def get(self, connect, req: TileRequest) -> Entry:

@@ -24,7 +24,7 @@ def tiles_prerender(maxzoom: int, layers: str | None) -> None:
     s = settings()
     ensure_db(s)
     n = prerender(s, maxzoom, layers.split(",") if layers else None)
-    click.echo(f"{n} tiles rendered into {s.var_dir / 'tile-cache'}")
+    click.echo(f"{n} tiles rendered into {s.var_dir / 'tile-cache'} (one folder per database)")
 
 
 @tiles.command("render")

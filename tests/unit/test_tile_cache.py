@@ -26,3 +26,16 @@ def test_memory_is_bounded_and_drops_the_least_recent(tmp_path):
     (tmp_path / "1" / "k" / "10" / "0" / "0.tile").unlink()
     assert cache.get(1, "k", 10, 0, 0) is None  # gone from memory and disk
     assert cache.get(1, "k", 10, 3, 0) == tiles[3]
+
+
+def test_two_databases_sharing_a_cache_directory_get_folders_of_their_own(tmp_path):
+    """A load into another database (DATABASE_URL) must not sweep, or be served, the running service's tiles."""
+    from tiles.service import TileService, database_key
+
+    a = TileService("postgresql://u@127.0.0.1:54329/bluemap", tmp_path)
+    b = TileService("postgresql://u@127.0.0.1:54329/bluemap_bench", tmp_path)
+    c = TileService("host=127.0.0.1 port=5433 dbname=bluemap user=u", tmp_path)
+    roots = {a.cache.root, b.cache.root, c.cache.root}
+    assert len(roots) == 3 and all(r.parent == tmp_path for r in roots)
+    assert database_key("postgresql://x@127.0.0.1:54329/bluemap") == a.cache.root.name  # the user does not count
+    assert a.cache.root.name.startswith("bluemap-")
