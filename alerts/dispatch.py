@@ -10,6 +10,8 @@ its owner gets a notice in the inbox.
 
 from __future__ import annotations
 
+import collections
+import http.client
 import logging
 import smtplib
 import time
@@ -71,25 +73,32 @@ class Dispatcher:
         self.conn, self.cfg = conn, cfg
         self.host = urlsplit(cfg.base_url).hostname or "bluemap"
         self.pool = ThreadPoolExecutor(cfg.threads, thread_name_prefix="webhook")
+        self.hooks = webhook.Pool(cfg.webhook_timeout_s)  # kept-alive connections, shared by the threads
         self.claimed: dict[int, int] = {}  # delivery id -> attempts when this worker claimed it
         self.pruned = 0.0
 
     def close(self) -> None:
-        """Stop the webhook threads."""
+        """Stop the webhook threads, close their connections."""
         self.pool.shutdown(wait=True)
+        self.hooks.close()
 
-    def step(self) -> int:
-        """One round: brand defaults, all new events matched, due e-mails and webhooks sent; work done."""
-        if time.monotonic() - self.pruned > PRUNE_EVERY_S:
-            self.prune()
-        done = subscriptions.ensure_brand_defaults(self.conn)
-        while True:
-            events, _ = matching.match_batch(self.conn, self.cfg.batch)
-            done += events
-            if events < self.cfg.batch:
-                break
-        done += self.send_webhooks()
-        done += self.send_emails()
+    def step(self, match: bool = True, send: bool = True) -> int:
+        """One round: brand defaults, all new events matched, due e-mails and webhooks sent; work done. The worker
+        runs the matching and the sending in two threads (`match=False` in one, `send=False` in the other), so the
+        next batch is matched while the webhooks of the previous one go out."""
+        done = 0
+        if match:
+            if time.monotonic() - self.pruned > PRUNE_EVERY_S:
+                self.prune()
+            done += subscriptions.ensure_brand_defaults(self.conn)
+            while True:
+                events, _ = matching.match_batch(self.conn, self.cfg.batch)
+                done += events
+                if events < self.cfg.batch:
+                    break
+        if send:
+            done += self.send_webhooks()
+            done += self.send_emails()
         return done
 
     def prune(self) -> int:
@@ -114,15 +123,17 @@ class Dispatcher:
         self.conn.execute("UPDATE alert_deliveries SET state = 'sent', sent_at = now(), last_error = NULL "
                           "WHERE id = ANY(%s)", (delivery_ids,))
 
-    def _failed(self, delivery_ids: list[int], error: str) -> None:
-        """Retry later with backoff, or give up after the retry period."""
+    def _failed(self, delivery_ids: list[int], errors: list[str] | str) -> None:
+        """Retry later with backoff, or give up after the retry period (one statement; an error per delivery)."""
+        errors = [errors] * len(delivery_ids) if isinstance(errors, str) else errors
         self.conn.execute("""
-            UPDATE alert_deliveries SET last_error = left(%(err)s, 500),
-                state = CASE WHEN created_at + make_interval(secs => %(span)s) <= now() THEN 'failed'
+            UPDATE alert_deliveries d SET last_error = left(f.err, 500),
+                state = CASE WHEN d.created_at + make_interval(secs => %(span)s) <= now() THEN 'failed'
                              ELSE 'pending' END,
-                due_at = now() + make_interval(secs => least(%(base)s * power(2, greatest(attempts - 1, 0)), 3600))
-            WHERE id = ANY(%(ids)s)""", {"err": error, "span": self.cfg.retry_for_s, "base": self.cfg.backoff_s,
-                                        "ids": delivery_ids})
+                due_at = now() + make_interval(secs => least(%(base)s * power(2, greatest(d.attempts - 1, 0)), 3600))
+            FROM unnest(%(ids)s::bigint[], %(errs)s::text[]) AS f(id, err)
+            WHERE d.id = f.id""", {"errs": errors, "span": self.cfg.retry_for_s, "base": self.cfg.backoff_s,
+                                   "ids": delivery_ids})
 
     def send_webhooks(self) -> int:
         """Send the due webhook deliveries (several at once); how many were tried."""
@@ -136,9 +147,7 @@ class Dispatcher:
             self._done([d["delivery_id"] for d in ok])  # one statement for the batch's successes
             self.conn.execute("UPDATE alert_subscriptions SET webhook_failures = 0 WHERE id = ANY(%s) AND "
                               "webhook_failures <> 0", (list({d["subscription_id"] for d in ok}),))
-            for d, error in zip(items, results, strict=True):
-                if error is not None:
-                    self._record_failure(d, error)
+            self._record_failures([(d, error) for d, error in zip(items, results, strict=True) if error is not None])
             total += len(ids)
         self.claimed.clear()
         return total
@@ -146,23 +155,29 @@ class Dispatcher:
     def _post(self, d: dict, allowed: set[str]) -> str | None:
         """None when the receiver took it (2xx), else the error."""
         try:
-            status, text = webhook.post(d["webhook_url"], d["webhook_secret"] or "", render.webhook_body(d),
-                                        allowed, self.cfg.webhook_timeout_s)
-        except (OSError, DomainError) as exc:
+            status, text = self.hooks.post(d["webhook_url"], d["webhook_secret"] or "", render.webhook_body(d),
+                                           allowed)
+        except (OSError, http.client.HTTPException, DomainError) as exc:
             return f"{type(exc).__name__}: {exc}"
         return None if 200 <= status < 300 else f"HTTP {status}: {text[:200]}"
 
-    def _record_failure(self, d: dict, error: str) -> None:
-        """A failed call: retry later; count it against the webhook, which pauses after too many in a row."""
-        self._failed([d["delivery_id"]], error)
-        row = self.conn.execute("""
-            UPDATE alert_subscriptions SET webhook_failures = webhook_failures + 1,
-                webhook_paused_at = CASE WHEN webhook_failures + 1 >= %s AND webhook_paused_at IS NULL THEN now()
-                                         ELSE webhook_paused_at END
-            WHERE id = %s RETURNING webhook_paused_at = now()""", (self.cfg.pause_after, d["subscription_id"])
-        ).fetchone()
-        if row and row[0]:
-            self._notice(d["subscription_id"], error)
+    def _record_failures(self, failed: list[tuple[dict, str]]) -> None:
+        """Failed calls: retry later; count them against their webhooks, which pause after too many in a row."""
+        if not failed:
+            return
+        self._failed([d["delivery_id"] for d, _ in failed], [error for _, error in failed])
+        per_sub = collections.Counter(d["subscription_id"] for d, _ in failed)
+        last = {d["subscription_id"]: error for d, error in failed}
+        rows = self.conn.execute("""
+            UPDATE alert_subscriptions s SET webhook_failures = s.webhook_failures + f.n,
+                webhook_paused_at = CASE WHEN s.webhook_failures + f.n >= %s AND s.webhook_paused_at IS NULL
+                                         THEN now() ELSE s.webhook_paused_at END
+            FROM unnest(%s::bigint[], %s::int[]) AS f(id, n)
+            WHERE s.id = f.id RETURNING s.id, s.webhook_paused_at = now()""",
+            (self.cfg.pause_after, list(per_sub), list(per_sub.values()))).fetchall()
+        for sub_id, paused in rows:
+            if paused:
+                self._notice(sub_id, last[sub_id])
 
     def _notice(self, sub_id: int, error: str) -> None:
         """Tell the owner (inbox) that their webhook is paused."""

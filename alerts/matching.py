@@ -7,13 +7,15 @@ A subscription matches an event about a facility by the facility, its company's 
 a private link alerts only the brand's own users, and a facility private to a brand (`private_to_brand`)
 alerts no one else. List events go to the brand's users; AQI events to area subscribers whose threshold the
 category crossed. Events from before a subscription was made are not sent to it. Batches are claimed with
-FOR UPDATE SKIP LOCKED, so several workers share the outbox.
+FOR UPDATE SKIP LOCKED, so several workers share the outbox; a batch that wrote deliveries NOTIFYs
+`bluemap_alerts_matched` at its commit, for the worker's sending thread.
 """
 
 from __future__ import annotations
 
 import psycopg
 
+MATCHED = "bluemap_alerts_matched"  # notified when a batch wrote deliveries
 CLAIM = """
 SELECT id FROM alert_events WHERE processed_at IS NULL ORDER BY id LIMIT %(batch)s FOR UPDATE SKIP LOCKED"""
 
@@ -82,9 +84,12 @@ def match_batch(conn: psycopg.Connection, batch: int = 5000) -> tuple[int, int]:
     """Claim up to `batch` unprocessed events, write their deliveries, mark them processed, commit.
     Returns (events, deliveries); (0, 0) when the outbox is empty (or all of it is claimed by others)."""
     with conn.transaction():
+        conn.execute("SET LOCAL jit = off")  # compiling the plan costs more than it saves here
         ids = [r[0] for r in conn.execute(CLAIM, {"batch": batch})]
         if not ids:
             return 0, 0
         n = conn.execute(MATCH, {"ids": ids}).rowcount
         conn.execute("UPDATE alert_events SET processed_at = now() WHERE id = ANY(%s)", (ids,))
+        if n:
+            conn.execute("SELECT pg_notify(%s, '')", (MATCHED,))  # at commit: wakes the sending thread
     return len(ids), n

@@ -1,6 +1,7 @@
 """Webhook URLs may not reach the service's own network: a URL whose host resolves to a loopback, private,
 link-local, multicast, reserved or unspecified address is refused, unless an administrator allowed the host
-(`alert_allowed_hosts`). The worker connects to the address it checked (no second DNS answer: no rebinding)."""
+(`alert_allowed_hosts`). The worker connects to the address it checked (no second DNS answer: no rebinding) and
+checks the peer address of the socket it got again before sending anything."""
 
 from __future__ import annotations
 
@@ -53,6 +54,20 @@ def resolve(host: str, port: int, allowed: set[str]) -> str:
                 raise Invalid(f"webhook host {host!r} resolves to an internal address ({a}); an administrator "
                               "must allow the host first")
     return addresses[0]
+
+
+def blocked(address: str) -> bool:
+    """Whether an address (as a socket reports it) is one webhooks may not reach without an allowed host."""
+    return _blocked(ipaddress.ip_address(address.split("%")[0]))
+
+
+def check_peer(host: str, address: str, peer: str, allowed: set[str]) -> None:
+    """The socket must be connected to the address that was checked, and that address must still be allowed."""
+    if peer.split("%")[0] != address.split("%")[0]:
+        raise Invalid(f"webhook host {host!r}: connected to {peer}, not the checked address {address}")
+    if host not in allowed and blocked(peer):
+        raise Invalid(f"webhook host {host!r} resolves to an internal address ({peer}); an administrator "
+                      "must allow the host first")
 
 
 def check_url(conn: psycopg.Connection, url: str) -> str:

@@ -114,12 +114,15 @@ class Receiver(ThreadingHTTPServer):
     """Counts webhook requests and remembers when each violation's first arrived."""
 
     daemon_threads = True
+    request_queue_size = 128  # listen backlog: socketserver's default of 5 drops connections (SYN retried after 1 s)
 
-    def __init__(self) -> None:
+    def __init__(self, keep_alive: bool = True) -> None:
         self.count, self.first, self.lock = 0, {}, threading.Lock()
         rec = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"  # keep-alive, like production servers
+
             def do_POST(self) -> None:  # noqa: N802
                 import json
 
@@ -128,6 +131,7 @@ class Receiver(ThreadingHTTPServer):
                     rec.count += 1
                     rec.first.setdefault(body["violation_id"], time.monotonic())
                 self.send_response(204)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
 
             def log_message(self, *a: object) -> None:
@@ -136,7 +140,7 @@ class Receiver(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
 
 
-def database() -> str:
+def database(name: str = DB) -> str:
     """A fresh, migrated benchmark database on the configured server."""
     from db import migrations as migrate
 
@@ -145,11 +149,23 @@ def database() -> str:
         embedded_cluster(s).start()
     base = s.dsn().rsplit("/", 1)[0]
     with psycopg.connect(base + "/postgres", autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        c.execute(f'CREATE DATABASE "{DB}"')
-    url = f"{base}/{DB}"
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        c.execute(f'CREATE DATABASE "{name}"')
+    url = f"{base}/{name}"
     with psycopg.connect(url, autocommit=True) as c:
         c.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    migrate.upgrade(url)
+    return url
+
+
+def reuse(name: str = DB) -> str:
+    """The database of an earlier run, brought up to the newest migration."""
+    from db import migrations as migrate
+
+    s = get_settings()
+    if s.embedded:
+        embedded_cluster(s).start()
+    url = s.dsn().rsplit("/", 1)[0] + "/" + name
     migrate.upgrade(url)
     return url
 
@@ -247,12 +263,17 @@ def main() -> None:
     ap.add_argument("--areas", type=int, default=10_000)
     ap.add_argument("--violations", type=int, default=10_000)
     ap.add_argument("--trials", type=int, default=40)
+    ap.add_argument("--db", default=DB, help="Name of the benchmark database.")
     ap.add_argument("--reuse", action="store_true", help="Keep the database of an earlier run (no set-up).")
+    ap.add_argument("--setup-only", action="store_true", help="Build the database, then stop (run later with --reuse).")
+    ap.add_argument("--workers", default="1,2", help="Worker counts to run (b) with, comma-separated.")
+    ap.add_argument("--no-keep-alive", action="store_true", help="The receiver closes every connection.")
+    ap.add_argument("--no-peer", action="store_true", help="Skip the naive per-subscriber loop.")
     a = ap.parse_args()
-    rec = Receiver()
+    rec = Receiver(not a.no_keep_alive)
     threading.Thread(target=rec.serve_forever, daemon=True).start()
     hook = f"http://127.0.0.1:{rec.server_address[1]}/hook"
-    url = database() if not a.reuse else get_settings().dsn().rsplit("/", 1)[0] + "/" + DB
+    url = database(a.db) if not a.reuse else reuse(a.db)
     t0 = time.monotonic()
     with psycopg.connect(url) as c:
         c.execute("SET max_parallel_workers_per_gather = 0")
@@ -269,33 +290,43 @@ def main() -> None:
         c.execute("UPDATE alert_deliveries SET state = 'skipped' WHERE state IN ('pending', 'sending')")
         c.execute("VACUUM ANALYZE")
         links = c.execute("SELECT count(*) FROM brand_facility_links").fetchone()[0]
+        a.facilities = c.execute("SELECT count(*) FROM facilities").fetchone()[0]  # of the database reused
         target = c.execute("""SELECT l.facility_id FROM brand_facility_links l JOIN alert_subscriptions s
                               ON s.brand_id = l.brand_id AND s.webhook_url IS NOT NULL AND l.is_public LIMIT 1"""
                            ).fetchone()[0]
     print(f"set-up: {a.facilities:,} facilities, {a.brands:,} brands x {a.suppliers} = {links:,} links, "
           f"{a.areas:,} area subscriptions, in {time.monotonic() - t0:.0f} s", flush=True)
+    if not a.setup_only:
+        measure(a, url, rec, target)
+
+
+def measure(a: argparse.Namespace, url: str, rec: Receiver, target: int) -> None:
+    """(a) with one worker, (b) with each worker count, the peer; counts checked."""
+    runs = []
     with tempfile.TemporaryDirectory() as var:
-        procs = workers(url, 1, var, rec, target)
-        try:
-            lat = sorted(latency(url, rec, target, a.trials))
-            p95 = lat[max(0, int(len(lat) * 0.95) - 1)]
-            print(f"(a) commit -> webhook, {len(lat)} trials: p50 {statistics.median(lat) * 1000:.0f} ms, "
-                  f"p95 {p95 * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms", flush=True)
-            one = bulk(url, rec, a.violations)
-            print(f"(b) {a.violations:,} violations, 1 worker: {one}", flush=True)
-        finally:
-            stop(procs)
-        procs = workers(url, 2, var, rec, target)
-        try:
-            two = bulk(url, rec, a.violations)
-            print(f"(b) {a.violations:,} violations, 2 workers: {two}", flush=True)
-        finally:
-            stop(procs)
-    secs, matches = naive(url, one["lo"], one["hi"])
-    print(f"peer: naive per-subscriber loop over the same {one['events']:,} events: {secs:.1f} s "
-          f"({matches:,} matches; set-based run wrote {one['pairs']:,})", flush=True)
-    ok = all(r["pairs"] == r["expected_pairs"] and r["webhooks"] == r["expected_webhooks"] for r in (one, two))
-    print("counts equal the independent SQL count" if ok and matches == one["pairs"] else "COUNT MISMATCH")
+        for i, n in enumerate(int(x) for x in a.workers.split(",")):
+            procs = workers(url, n, var, rec, target)
+            try:
+                if i == 0:
+                    lat = sorted(latency(url, rec, target, a.trials))
+                    p95 = lat[max(0, int(len(lat) * 0.95) - 1)]
+                    print(f"(a) commit -> webhook, {len(lat)} trials, {n} worker(s): p50 "
+                          f"{statistics.median(lat) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+                          f"max {lat[-1] * 1000:.0f} ms", flush=True)
+                load0 = os.getloadavg()[0]
+                runs.append(bulk(url, rec, a.violations))
+                print(f"(b) {a.violations:,} violations, {n} worker(s): {runs[-1]}; load average "
+                      f"{load0:.1f} before, {os.getloadavg()[0]:.1f} after", flush=True)
+            finally:
+                stop(procs)
+    ok = all(r["pairs"] == r["expected_pairs"] and r["webhooks"] == r["expected_webhooks"]
+             and r["received"] >= r["webhooks"] for r in runs)
+    if not a.no_peer:
+        secs, matches = naive(url, runs[0]["lo"], runs[0]["hi"])
+        print(f"peer: naive per-subscriber loop over the same {runs[0]['events']:,} events: {secs:.1f} s "
+              f"({matches:,} matches; set-based run wrote {runs[0]['pairs']:,})", flush=True)
+        ok = ok and matches == runs[0]["pairs"]
+    print("counts equal the independent SQL count" if ok else "COUNT MISMATCH")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Tables of the alerts room (migration 0015): the event outbox, subscriptions, deliveries, allowed hosts."""
+"""Tables of the alerts room (migration 0015): the event outbox, subscriptions, deliveries, allowed hosts; the
+index alert matching uses on the brands' supplier links (migration 0021)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, DOUBLE_PRECISION, JSONB
 
 from db.tables.common import EMPTY_OBJECT, NOW, TIMESTAMPTZ, TRUE, metadata, ref
+from db.tables.foundation import brand_facility_links
 
 alert_events = Table(
     "alert_events", metadata,
@@ -76,4 +78,6 @@ alert_allowed_hosts = Table(
     Column("added_at", TIMESTAMPTZ, nullable=False, server_default=NOW),
 )
 
-
+# Matching looks up the active links of a batch's facilities by an index-only scan (migration 0021).
+Index("brand_facility_links_alert_idx", brand_facility_links.c.facility_id, brand_facility_links.c.brand_id,
+      postgresql_include=["is_public"], postgresql_where=text("active"))

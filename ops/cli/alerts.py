@@ -45,43 +45,54 @@ def run_until_idle(s: Settings) -> int:
             d.close()
 
 
-class AlertLoop(threading.Thread):
-    """Wakes on NOTIFY bluemap_alerts (or every `poll` seconds, for retries and digests) and runs a step."""
+class AlertLoop:
+    """Two threads with a database connection each: one matches new events (woken by NOTIFY bluemap_alerts), the
+    other sends what is due (woken when a batch was matched, or every `poll` seconds for retries and digests), so
+    the next batch is matched while the webhooks of the previous one go out."""
 
     def __init__(self, s: Settings, poll: float) -> None:
-        super().__init__(name="alerts", daemon=True)
         self.s, self.poll, self.stopping = s, poll, threading.Event()
+        self.threads = [threading.Thread(target=self.run, args=(role,), name=f"alerts-{role}", daemon=True)
+                        for role in ("match", "send")]
 
-    def run(self) -> None:
-        """Keep going until stopped; a lost database is waited for and reconnected."""
+    def start(self) -> None:
+        """Start both threads."""
+        for t in self.threads:
+            t.start()
+
+    def run(self, role: str) -> None:
+        """Keep matching (or sending) until stopped; a lost database is waited for and reconnected."""
         from alerts.dispatch import Dispatcher
+        from alerts.matching import MATCHED
 
         cfg = config(self.s)
-        log.info("alert delivery started (e-mail %s)", "on" if cfg.smtp else "off: SMTP_URL is not set")
+        if role == "send":
+            log.info("alert delivery started (e-mail %s)", "on" if cfg.smtp else "off: SMTP_URL is not set")
         while not self.stopping.is_set():
             try:
                 with connect(self.s, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
+                    conn.execute(f"LISTEN {CHANNEL if role == 'match' else MATCHED}")
                     d = Dispatcher(conn, cfg)
                     try:
-                        self._serve(conn, d)
+                        self._serve(conn, d, role)
                     finally:
                         d.close()
             except psycopg.OperationalError as exc:
-                log.warning("alerts: database lost (%s); trying again", exc)
+                log.warning("alerts (%s): database lost (%s); trying again", role, exc)
                 self.stopping.wait(max(self.poll, 1.0))
 
-    def _serve(self, conn: psycopg.Connection, d: object) -> None:
+    def _serve(self, conn: psycopg.Connection, d: object, role: str) -> None:
         while not self.stopping.is_set():
-            if d.step():  # type: ignore[attr-defined]
+            if d.step(match=role == "match", send=role == "send"):  # type: ignore[attr-defined]
                 continue
             for _ in conn.notifies(timeout=self.poll, stop_after=1):
                 pass
 
     def stop(self, wait: float = 5.0) -> None:
-        """Ask the loop to end after its current step."""
+        """Ask both threads to end after their current step."""
         self.stopping.set()
-        self.join(wait)
+        for t in self.threads:
+            t.join(wait)
 
 
 @click.group()
