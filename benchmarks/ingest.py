@@ -1,12 +1,15 @@
 """IPE-scale ingest: `bluemap load-file` (validated, idempotent, all or nothing) against its peers on the same rows:
 `ogr2ogr -f PostgreSQL` (PG_USE_COPY) into a table with the same indexes, and psql's raw COPY into text columns.
 
-Usage: python -m benchmarks.ingest [N_FACILITIES [N_VIOLATIONS]]; BLUEMAP_BENCH_DB names another benchmark
-database than bluemap_bench (which this benchmark recreates, and the other benchmarks read).
+Usage: python -m benchmarks.ingest [--facilities N] [--violations N] (or positionally: [N_FACILITIES [N_VIOLATIONS]];
+IPE scale by default: 1,200,000 and 2,000,000); BLUEMAP_BENCH_DB names another benchmark database than bluemap_bench
+(which this benchmark recreates, and the other benchmarks read). Our loads run `bluemap load-file` without the tile
+pre-render that follows a load (BLUEMAP_TILE_CACHE=false): the load alone, as ogr2ogr's.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -19,8 +22,6 @@ from benchmarks import common
 from benchmarks.common import timed
 from data.synth import ipe
 
-N_FAC = int(sys.argv[1]) if len(sys.argv) > 1 else 1_200_000
-N_VIO = int(sys.argv[2]) if len(sys.argv) > 2 else 2_000_000
 common.BENCH_DB = os.environ.get("BLUEMAP_BENCH_DB", common.BENCH_DB)
 
 
@@ -55,7 +56,18 @@ def ogr2ogr(url: str, kind: str, path: Path) -> tuple[float, int, int]:
     return time.perf_counter() - t0, made, skipped
 
 
+def _sizes() -> tuple[int, int]:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.ingest")
+    ap.add_argument("n", nargs="*", type=int, help="facilities and violations, positionally")
+    ap.add_argument("--facilities", type=int, default=None, help="facilities (default 1,200,000)")
+    ap.add_argument("--violations", type=int, default=None, help="violations (default 2,000,000)")
+    a = ap.parse_args()
+    pos = [*a.n, None, None]
+    return (a.facilities or pos[0] or 1_200_000, a.violations or pos[1] or 2_000_000)
+
+
 def main() -> None:
+    N_FAC, N_VIO = _sizes()
     out = get_settings().var_dir / "synth" / f"{N_FAC}-{N_VIO}"
     fac, vio = out / "facilities.csv", out / "violations.csv"
     if not (fac.exists() and vio.exists()):
@@ -65,7 +77,8 @@ def main() -> None:
     with psycopg.connect(url) as c:  # provinces, for area codes of rows that have none
         from data.loaders import natural_earth
         natural_earth.load(c)
-    env = {"DATABASE_URL": url}
+    env = {"DATABASE_URL": url, "BLUEMAP_TILE_CACHE": "false"}
+    load_before = os.getloadavg()
     kinds = (("facilities", fac), ("violations", vio))
     ours = {kind: timed([sys.executable, "-m", "ops.cli", "load-file", kind, str(p), "--dataset-id",
                          "synthetic-ipe"], env) for kind, p in kinds}
@@ -77,7 +90,9 @@ def main() -> None:
         c.execute("DROP TABLE IF EXISTS ogr_facilities, ogr_violations")
     raw = {kind: timed(["psql", url, "-v", "ON_ERROR_STOP=1", "-c",
                         f"\\copy raw_{kind} FROM '{p}' WITH (FORMAT csv, HEADER true)"]) for kind, p in kinds}
-    print(f"\nIngest of IPE-scale synthetic data ({N_FAC:,} facilities, {N_VIO:,} violations), same database\n")
+    load_after = os.getloadavg()
+    print(f"\nIngest of synthetic IPE-like data ({N_FAC:,} facilities, {N_VIO:,} violations), same database; load "
+          f"average {load_before[0]:.1f} before, {load_after[0]:.1f} after ({os.cpu_count()} cores)\n")
     print(f"{'file':<12}{'rows':>11}{'bluemap s':>11}{'rows/s':>10}{'peak MB':>9}{'ogr2ogr s':>11}{'rows/s':>10}"
           f"{'raw COPY s':>12}{'rows/s':>10}")
     for kind, p in kinds:

@@ -111,6 +111,12 @@ class Gazetteer:
     def locate(self, address: str) -> tuple[Entry, str] | None:
         """The most precise admin area or place an address names (each inside the one before), with its precision;
         None when it names none, or when two different ones fit equally (it is never guessed)."""
+        path, _ = self.resolve(address)
+        return (path[-1], PRECISION[path[-1].kind]) if path else None
+
+    def resolve(self, address: str) -> tuple[list[Entry], list[Entry]]:
+        """The areas and place an address names, widest first, and the equally fitting entries where it stopped
+        because the next level was ambiguous (empty when it was not)."""
         rest = re.sub(r"\s+", "", address)
         path: list[Entry] = []
         for kind in ("province", "prefecture", "county", "place"):
@@ -121,11 +127,11 @@ class Gazetteer:
             longest = max(len(k) for k, _ in found)  # 朝阳区 named in full beats 朝阳县 named only as 朝阳
             best = {(e.name_zh, e.code): (k, e) for k, e in found if len(k) == longest}
             if len(best) > 1:
-                break
+                return path, [e for _, e in best.values()]
             key, entry = next(iter(best.values()))
             path.append(entry)
             rest = rest.replace(key, "", 1)  # 朝阳市 is not read again as 朝阳县's short name
-        return (path[-1], PRECISION[path[-1].kind]) if path else None
+        return path, []
 
     def _fits(self, entry: Entry, path: list[Entry]) -> bool:
         """True when the entry lies inside the deepest area already found (or nothing was found yet)."""

@@ -13,34 +13,39 @@ from tqdm import tqdm
 
 from core.datasets import Dataset, upload_dataset
 from db.staging import bump_data_version, ewkt_point, register_dataset
-from ingest import bulk
+from ingest import bulk, geocode_rows
 from ingest import checks as v
 from ingest.facilities import assign_area_codes
+from ingest.geocode_rows import ADMIN_COLUMNS
 from ingest.reader import Table, TableError, cell_text, read_table
 from ingest.report import FileReport, write_rejects
 
 FACILITY_COLUMNS = {"ext_id", "uscc", "name", "name_zh", "name_en", "industry", "address", "lon", "lat",
-                    "key_monitored", "area_code", "registration_no", "organisation_code"}
+                    "key_monitored", "area_code", "registration_no", "organisation_code", *ADMIN_COLUMNS}
 VIOLATION_COLUMNS = {"ext_id", "facility_ext_id", "facility_uscc", "date", "authority", "category",
                      "legal_basis", "penalty_cny", "description", "source", "status"}
 STATUSES = ("open", "explained", "rectified", "removed")
 
 
 def _facility_row(row: dict, crs: str) -> tuple:
-    lon, lat = v.point(row, crs)
+    locate = geocode_rows.wanted(row)  # no coordinates but an address: placed after staging, at no point yet
+    lon, lat = v.point(row, crs) if locate is None else (None, None)
     code = v.optional_uscc(row)
     name_zh = (row.get("name_zh") or "").strip() or None
     name_en = (row.get("name_en") or row.get("name") or "").strip() or None
     if not name_zh and not name_en:
         raise v.RowError("name", "a facility needs a name (name, name_zh or name_en)")
+    where = locate if lon is None or lat is None else f"{lon:.5f}|{lat:.5f}"
     ext = (row.get("ext_id") or "").strip() or code or "h:" + hashlib.sha1(
-        f"{name_zh}|{name_en}|{lon:.5f}|{lat:.5f}".encode()).hexdigest()[:16]
+        f"{name_zh}|{name_en}|{where}".encode()).hexdigest()[:16]
     area = (row.get("area_code") or "").strip() or None
     if area and not (len(area) == 6 and area.isdigit()):
         raise v.RowError("area_code", f"GB/T 2260 codes have 6 digits, got {area!r}")
     reg, org = v.legacy_ids(row)
-    return (ext, name_zh, name_en, v.industry(row), (row.get("address") or "").strip() or None, crs, code,
-            v.boolean(row, "key_monitored"), area, ewkt_point(round(lon, 7), round(lat, 7)), reg, org)
+    address = locate or (row.get("address") or "").strip() or None
+    geom = None if lon is None or lat is None else ewkt_point(round(lon, 7), round(lat, 7))
+    return (ext, name_zh, name_en, v.industry(row), address, crs, code, v.boolean(row, "key_monitored"), area, geom,
+            reg, org)
 
 
 def _violation_row(row: dict, crs: str) -> tuple:
@@ -78,16 +83,19 @@ KINDS: dict[str, tuple[set[str], set[str], Callable[[dict, str], tuple], str]] =
 }
 
 
+COMPANY = "file_stage s LEFT JOIN companies c ON c.uscc = s.uscc"  # a stage row with its company (hash join)
+
+
 def _commit_companies(conn: psycopg.Connection, ds: Dataset, synthetic: bool) -> None:
     """Companies by USCC; legacy ids attach to them, or identify companies that have no USCC on file."""
-    conn.execute("ALTER TABLE file_stage ADD COLUMN company_id bigint")
+    conn.execute("ALTER TABLE file_stage ADD COLUMN company_id bigint")  # set here for rows without a USCC only
     conn.execute("""INSERT INTO companies (uscc, name_zh, name_en, dataset_id, synthetic)
                     SELECT DISTINCT ON (uscc) uscc, name_zh, name_en, %s, %s FROM file_stage
                     WHERE uscc IS NOT NULL ON CONFLICT (uscc) DO NOTHING""", (ds.id, synthetic))
-    conn.execute("UPDATE file_stage s SET company_id = c.id FROM companies c WHERE c.uscc = s.uscc")
+    # Rows with a USCC now all have a company: joined where used (COMPANY), not written back into the stage.
     legacy = conn.execute("""SELECT line, name_zh, name_en, registration_no, organisation_code FROM file_stage
-                             WHERE company_id IS NULL AND (registration_no IS NOT NULL
-                                                           OR organisation_code IS NOT NULL)""").fetchall()
+                             WHERE uscc IS NULL AND (registration_no IS NOT NULL
+                                                     OR organisation_code IS NOT NULL)""").fetchall()
     for line, zh, en, reg, org in legacy:  # rare: old records without a USCC
         found = conn.execute("""SELECT company_id FROM company_alt_ids WHERE (kind, value) IN
                                 (('registration_no', %s), ('organisation_code', %s)) LIMIT 1""", (reg, org)).fetchone()
@@ -97,19 +105,21 @@ def _commit_companies(conn: psycopg.Connection, ds: Dataset, synthetic: bool) ->
         conn.execute("UPDATE file_stage SET company_id = %s WHERE line = %s", (cid, line))
     for kind in ("registration_no", "organisation_code"):
         conn.execute(f"""INSERT INTO company_alt_ids (company_id, kind, value)
-                         SELECT DISTINCT ON ({kind}) company_id, '{kind}', {kind} FROM file_stage
-                         WHERE {kind} IS NOT NULL AND company_id IS NOT NULL ON CONFLICT DO NOTHING""")
+                         SELECT * FROM (SELECT DISTINCT ON (s.{kind}) coalesce(s.company_id, c.id) AS company_id,
+                                               '{kind}', s.{kind} FROM {COMPANY} WHERE s.{kind} IS NOT NULL) AS a
+                         WHERE company_id IS NOT NULL ON CONFLICT DO NOTHING""")
 
 
 def _commit_facilities(conn: psycopg.Connection, ds: Dataset, synthetic: bool) -> int:
     _commit_companies(conn, ds, synthetic)
-    cur = conn.execute("""
+    cur = conn.execute(f"""
         INSERT INTO facilities (dataset_id, ext_id, company_id, name_zh, name_en, industry, address, source_crs,
-                                key_monitored, area_code, synthetic, geom)
+                                key_monitored, area_code, synthetic, geom, location_precision)
         SELECT * FROM (
-            SELECT DISTINCT ON (s.ext_id) %s, s.ext_id, s.company_id, s.name_zh, s.name_en, s.industry, s.address,
-                   s.source_crs, s.key_monitored, s.area_code, %s, s.geom
-            FROM file_stage s) AS d
+            SELECT DISTINCT ON (s.ext_id) %s, s.ext_id, coalesce(s.company_id, c.id), s.name_zh, s.name_en,
+                   s.industry, s.address, s.source_crs, s.key_monitored, s.area_code, %s, s.geom,
+                   coalesce(s.location_precision, 'exact')
+            FROM {COMPANY}) AS d
         -- Stored in space-filling-curve order: a map tile's facilities then sit on few table pages.
         ORDER BY ST_GeoHash(d.geom, 10)
         ON CONFLICT (dataset_id, ext_id) DO NOTHING""", (ds.id, synthetic))
@@ -159,20 +169,24 @@ def load_csv(conn: psycopg.Connection, kind: str, path: Path, crs: str = "wgs84"
     header = [h.lower() for h in table.header]
     if not _header_ok(report, header):
         return report
+    bulk.tune(conn)
     conn.execute(f"CREATE TEMP TABLE file_stage ({KINDS[kind][3]}) ON COMMIT DROP")
     fast = bulk.read(path.read_bytes()) if table.how.startswith("CSV, UTF-8") else None
     if fast is not None:  # checked column by column; the rows it is not sure of take the per-row checks
         rejects = _stage_bulk(conn, report, fast, crs)
     else:
         rejects = _stage(conn, report, table, header, crs, progress)
+    conn.execute("ANALYZE file_stage")  # row counts and distinct keys for the joins that follow
+    if kind == "facilities":  # rows with an address and no coordinates: placed from the place index, or reported
+        rejects += geocode_rows.place(conn, report, path, encoding)
     ds = dataset or upload_dataset(path.name, licence, dataset_id)
     register_dataset(conn, ds)
     if kind == "facilities":
-        with bulk.rebuilt_indexes(conn, "facilities", report.valid):  # summaries: statement triggers, set-based
+        with bulk.rebuilt_indexes(conn, "facilities", report.valid, also=("companies",)):  # summaries: set-based
             report.inserted = _commit_facilities(conn, ds, ds.synthetic)
     else:
         before = report.error_count
-        with bulk.rebuilt_indexes(conn, "violations", report.valid):
+        with bulk.rebuilt_indexes(conn, "violations", report.valid, also=("violation_status_history",)):
             report.inserted = _commit_violations(conn, ds, ds.synthetic, report)
         rejects += [(i.line, f"{i.column}: {i.reason}", []) for i in report.errors[before:]]
     if report.error_count and not skip_invalid:
@@ -190,6 +204,8 @@ def load_csv(conn: psycopg.Connection, kind: str, path: Path, crs: str = "wgs84"
 def _header_ok(report: FileReport, header: list[str]) -> bool:
     """Report unknown and missing columns of the (lower-cased) header; True when there are none."""
     allowed, required = KINDS[report.kind][:2]
+    if report.kind == "facilities" and not required & set(header) and {"address", *ADMIN_COLUMNS} & set(header):
+        required = set()  # addresses without any coordinates: every row is placed from its address
     unknown = [h for h in header if h not in allowed]
     missing = sorted(required - set(header))
     for h in unknown:

@@ -49,6 +49,7 @@ class StyleContext:
     lang: str = "zh"
     font: str = "Blue Map Sans Regular"
     bold: str = "Blue Map Sans Bold"
+    italic: str = "Blue Map Sans Italic"
 
     def name(self) -> list[Any]:
         """Label expression: the name in the chosen language, falling back to the other."""

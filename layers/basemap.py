@@ -12,7 +12,8 @@ from layers.base import Layer, StyleContext
 PROPERTIES = {
     "kind": "land, coastline, lake, river, urban, boundary, disputed (claim line), province, province_line "
             "(z6+), prefecture, county (polygons drawn as outlines), country_label, province_label, "
-            "prefecture_label, county_label or place (points)",
+            "prefecture_label, county_label, lake_label (a named lake's point) or place (points); river_label "
+            "(z5+: a named river's line smoothed for its label)",
     "code": "GB/T 2260 code (provinces, prefectures, counties)",
     "name_zh": "Name in Chinese",
     "name_en": "Name in English (pinyin romanisation for prefectures and counties)",
@@ -44,6 +45,19 @@ def features(present: frozenset[str]) -> sql.Composable:
                                        WHEN 'prefecture' THEN %(z)s >= {pref_label}
                                        ELSE %(z)s >= {county_label} END
         UNION ALL
+        -- River names run along a smoothed copy of the river (3 px at this zoom): the drawn line winds too much.
+        SELECT ST_Simplify(c.geom, 3 * 360.0 / (256 * 2 ^ %(z)s)), 'river_label', NULL, c.name_zh, c.name_en, c.rank
+        FROM basemap_context c
+        WHERE {context} AND c.kind = 'river' AND c.name_en IS NOT NULL AND c.minzoom <= %(z)s AND %(z)s >= 5
+        UNION ALL
+        SELECT ST_PointOnSurface(ST_Collect(l.geom)), 'lake_label', NULL, l.name_zh, l.name_en, min(l.rank)
+        FROM basemap_context l
+        WHERE l.kind = 'lake' AND l.minzoom <= %(z)s AND l.name_en IN (
+            SELECT c.name_en FROM basemap_context c
+            WHERE {context} AND c.kind = 'lake' AND c.name_en IS NOT NULL AND c.minzoom <= %(z)s)
+        GROUP BY l.name_en, l.name_zh  -- one point per lake, whichever pieces of it the tile holds
+        HAVING ST_Intersects(ST_PointOnSurface(ST_Collect(l.geom)), ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326))
+        UNION ALL
         SELECT p.geom, 'place', NULL, p.name_zh, p.name_en, p.scalerank
         FROM places p
         WHERE {place} AND p.scalerank <= %(z)s + 3""").format(
@@ -55,6 +69,7 @@ def features(present: frozenset[str]) -> sql.Composable:
 
 
 LAND, URBAN, WATER, RIVER, BORDER = "#f3efe6", "#e9e0d2", "#c9dff0", "#9dbfe0", "#9c948a"
+WATER_NAME = "#3f73a8"  # river and lake names: blue, in the italic stack
 SEA = WATER  # the styles' background and the exports' sea
 HALO = {"text-halo-color": "#ffffff", "text-halo-width": 1.4}
 
@@ -109,6 +124,25 @@ def style(ctx: StyleContext) -> list[dict[str, Any]]:
         _label(ctx, "basemap-prefecture-labels", "prefecture_label", _zoomed(6, 11, 10, 14), "#6b6259", 6, 11),
         _label(ctx, "basemap-county-labels", "county_label", _zoomed(8, 10, 12, 13), "#7d746a", 8, 13),
         _label(ctx, "basemap-places", "place", _zoomed(5, 10, 10, 14), "#444444", 5, 12),
+        *_water_labels(ctx),
+    ]
+
+
+def _water_labels(ctx: StyleContext) -> list[dict[str, Any]]:
+    """River names along their lines (from z5, the larger rivers first) and lake names at a point inside them, in
+    the page's language (the other when a name has none)."""
+    top = {"bluemap:slot": "top"}
+    font = {"text-field": ctx.name(), "text-font": [ctx.italic], "symbol-sort-key": ["coalesce", ["get", "rank"], 0]}
+    return [
+        {"id": "basemap-river-labels", "type": "symbol", "metadata": top, "minzoom": 5,
+         "filter": ["==", ["get", "kind"], "river_label"], "layout": {
+             **font, "symbol-placement": "line", "symbol-spacing": 250, "text-max-angle": 60,
+             "text-letter-spacing": 0.05, "text-size": _zoomed(5, 10, 10, 13)},
+         "paint": {"text-color": WATER_NAME, **HALO}},
+        {"id": "basemap-lake-labels", "type": "symbol", "metadata": top, "minzoom": 4,
+         "filter": ["==", ["get", "kind"], "lake_label"], "layout": {
+             **font, "text-size": _zoomed(4, 10, 10, 13), "text-max-width": 6},
+         "paint": {"text-color": WATER_NAME, **HALO}},
     ]
 
 

@@ -24,6 +24,8 @@ PROPERTIES = {
     "status": "Worst status among its records: open > explained > rectified; none when it has none",
     "key_monitored": "Key-monitored (重点排污单位) facility",
     "synthetic": "True when any shown value (name, records, flags) is synthetic demo data",
+    "location_precision": "How the point was placed from an address (street, place, county, prefecture); "
+                          "absent when the coordinates were given",
 }
 CLUSTER_PROPERTIES = {
     "count": "Facilities in this cluster (all of them: clusters add up to the filtered total)",
@@ -65,7 +67,8 @@ def features(present: frozenset[str]) -> sql.Composable:
     return sql.SQL("""
         SELECT f.geom, f.id, f.name_zh, f.name_en, f.industry,
                {src}.violation_count, {src}.latest_violation::text AS latest_violation,
-               {src}.worst_status AS status, f.key_monitored, {synthetic} AS synthetic
+               {src}.worst_status AS status, f.key_monitored, {synthetic} AS synthetic,
+               nullif(f.location_precision, 'exact') AS location_precision
         FROM facilities f {join}
         WHERE {where}""").format(
         src=sql.SQL(src), join=join, where=sql.SQL(" AND ").join(where),

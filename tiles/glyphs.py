@@ -30,6 +30,7 @@ CJK_FILES = ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
 STACKS = {
     "Blue Map Sans Regular": ("DejaVuSans.ttf", "cjk"),
     "Blue Map Sans Bold": ("DejaVuSans-Bold.ttf", "cjk"),
+    "Blue Map Sans Italic": ("DejaVuSans-Oblique.ttf", "cjk"),  # water names (Chinese characters stay upright)
 }
 DEFAULT_STACK = "Blue Map Sans Regular"
 

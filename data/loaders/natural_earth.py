@@ -7,7 +7,7 @@ import pandas as pd
 import psycopg
 
 from data.catalog import DATASETS, folder
-from data.loaders import LoadResult
+from data.loaders import LoadResult, water_names
 from db.staging import register_dataset, upsert
 from standards.admin import PROVINCES
 
@@ -156,7 +156,7 @@ def context_rows() -> list[tuple]:
             continue
         rows.append(("country_label", COUNTRY_ZH.get(code), p["NAME"], int(p.get("LABELRANK") or 0),
                      float(p.get("MIN_LABEL") or 0), geom.representative_point().wkb))
-    return rows
+    return water_names.named(rows)  # rivers and lakes with their Chinese names
 
 
 def load_context(conn: psycopg.Connection) -> LoadResult:

@@ -106,6 +106,46 @@ def test_styles_draw_the_basemap_with_its_credits(client):
         assert style["sources"]["streets"]["minzoom"] == 10 and style["sources"]["streets"]["maxzoom"] == 16
 
 
+def test_rivers_and_lakes_carry_their_names(client):
+    rivers = [f["properties"] for f in tile(client, 6, 114.3, 30.6) if f["properties"]["kind"] == "river"]  # Wuhan
+    yangtze = [p for p in rivers if p.get("name_zh") == "长江"]
+    assert yangtze and {p["name_en"] for p in yangtze} <= {"Yangtze", "Chang Jiang"}
+    assert "汉江" in {p.get("name_zh") for p in rivers}
+    labels = [f for f in tile(client, 6, 114.3, 30.6) if f["properties"]["kind"] == "river_label"]  # smoothed copies
+    assert "长江" in {f["properties"].get("name_zh") for f in labels}
+    assert all("Line" in f["geometry"]["type"] for f in labels)
+    assert "river_label" not in {f["properties"]["kind"] for f in tile(client, 4, 114.3, 30.6)}
+    # A lake's name comes once, at a point inside it (not on every tile piece of its outline).
+    feats = tile(client, 7, 116.3, 29.1)
+    lakes = [f for f in feats if f["properties"]["kind"] == "lake_label" and f["properties"].get("name_zh") == "鄱阳湖"]
+    assert len(lakes) == 1 and lakes[0]["properties"]["name_en"] == "Poyang Hu"
+    assert lakes[0]["geometry"]["type"] == "Point"
+    for z, lon, lat in ((7, 116.3, 29.1), (6, 100.2, 36.9), (5, 117.0, 31.0)):  # Poyang, Qinghai, the Yangtze lakes
+        named = [f["properties"]["name_en"] for f in tile(client, z, lon, lat)
+                 if f["properties"]["kind"] == "lake_label"]
+        assert named and len(named) == len(set(named)), named
+    low = tile(client, 3, 116.3, 29.1)  # drawn from z4, named from z4
+    assert "鄱阳湖" not in {f["properties"].get("name_zh") for f in low if f["properties"]["kind"] == "lake_label"}
+
+
+@pytest.mark.parametrize("name", ["blue-map", "carbon-map", "supply-chain"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_styles_label_rivers_along_them_and_lakes_in_the_page_language(client, name, lang):
+    style = client.get(f"/styles/{name}.json?lang={lang}").get_json()
+    by_id = {la["id"]: la for la in style["layers"]}
+    river, lake = by_id["basemap-river-labels"], by_id["basemap-lake-labels"]
+    assert river["layout"]["symbol-placement"] == "line" and "symbol-placement" not in lake["layout"]
+    assert river["filter"] == ["==", ["get", "kind"], "river_label"]
+    assert lake["filter"] == ["==", ["get", "kind"], "lake_label"]
+    other = "en" if lang == "zh" else "zh"
+    for la in (river, lake):
+        assert la["source"] == "basemap" and la["layout"]["text-font"] == ["Blue Map Sans Italic"]
+        assert la["layout"]["text-field"][1:3] == [["get", f"name_{lang}"], ["get", f"name_{other}"]]
+        assert la["paint"]["text-color"] == "#3f73a8"
+    ids = [la["id"] for la in style["layers"]]
+    assert ids.index("basemap-rivers") < ids.index("basemap-river-labels")
+
+
 def test_sources_page_names_the_licence_and_the_boundary_convention(client):
     html = client.get("/sources?lang=en").get_data(as_text=True)
     assert "© OpenStreetMap contributors" in html and "ODbL 1.0" in html
@@ -122,7 +162,7 @@ def test_glyphs_cover_every_label_character(client, conn):
         UNION ALL SELECT concat(name_zh, name_en) FROM facilities"""))
     chars = {ord(c) for c in text + "（）" if not c.isspace()}
     assert 0xFF08 in chars and len(chars) > 2000
-    for stack in ("Blue Map Sans Regular", "Blue Map Sans Bold"):
+    for stack in ("Blue Map Sans Regular", "Blue Map Sans Bold", "Blue Map Sans Italic"):
         faces = [freetype.Face(str(p)) for p in glyphs.stack_fonts(stack)]
         missing = sorted(chr(c) for c in chars if not any(f.get_char_index(c) for f in faces))
         assert not missing, (stack, missing[:30])
@@ -131,3 +171,7 @@ def test_glyphs_cover_every_label_character(client, conn):
         _, _, served = decode_glyphs(r.data)
         drawn = {chr(g["id"]) for g in served if g.get("width")}
         assert set(want) <= drawn
+    # The water names' italic stack serves Latin and CJK alike.
+    for start, want in ((0x0000, "Yangtze"), (0x9500, "长"), (0x6C00, "江"), (0x6E00, "湖")):
+        _, _, served = decode_glyphs(client.get(f"/fonts/Blue Map Sans Italic/{start}-{start + 255}.pbf").data)
+        assert set(want) <= {chr(g["id"]) for g in served if g.get("width")}

@@ -92,21 +92,79 @@ def _indexes(conn, table: str) -> list[str]:
 def test_large_loads_rebuild_indexes_and_cells_all_or_nothing(conn, tmp_path, monkeypatch):
     monkeypatch.setattr(bulk, "REBUILD_ROWS", 5)  # a small file stands for a national refresh
     monkeypatch.setattr(bulk, "EXISTING_RATIO", 1e9)  # into a table that already holds the bundled data
-    before = _indexes(conn, "facilities")
+    before, keys = _indexes(conn, "facilities"), _constraints(conn)
     rows = [f"big{i},大厂{i},Big {i},,,cement,,{116 + i / 1000:.4f},39.5,,," for i in range(40)]
     bad = _write(tmp_path, "bad.csv", FAC_HEADER.replace(",registration_no", ""),
                  [r.rsplit(",", 1)[0] for r in rows] + ["bigX,坏,Bad,,,cement,,2.0,48.0,,"])
     report = load_csv(conn, "facilities", bad, dataset_id="bulk-big")
     assert not report.committed and report.error_count == 1 and report.errors[0].line == 42
-    assert _indexes(conn, "facilities") == before
+    assert _indexes(conn, "facilities") == before and _constraints(conn) == keys
     assert conn.execute("SELECT count(*) FROM facilities WHERE dataset_id = 'bulk-big'").fetchone()[0] == 0
     good = _write(tmp_path, "good.csv", FAC_HEADER.replace(",registration_no", ""),
                   [r.rsplit(",", 1)[0] for r in rows])
     cells_before = conn.execute("SELECT sum(n) FROM facility_cells WHERE z = 0").fetchone()[0]
     report = load_csv(conn, "facilities", good, dataset_id="bulk-big")
     assert report.committed and report.inserted == 40
-    assert _indexes(conn, "facilities") == before  # dropped and made again
+    assert _indexes(conn, "facilities") == before and _constraints(conn) == keys  # dropped and made again
     cells_after = conn.execute("SELECT sum(n) FROM facility_cells WHERE z = 0").fetchone()[0]
     assert cells_after == cells_before + 40  # the cluster cells count the new facilities
     conn.execute("DELETE FROM facilities WHERE dataset_id = 'bulk-big'")
     conn.commit()
+
+
+def _constraints(conn) -> list[tuple]:
+    return conn.execute("""SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated
+                           FROM pg_constraint WHERE conrelid = ANY('{facilities,violations,companies,
+                                                                     violation_status_history}'::regclass[])
+                           ORDER BY 1, 2""").fetchall()
+
+
+def _summary_files(tmp_path, prefix: str):
+    """40 facilities and 90 records on 30 of them (statuses, dates and a removed one mixed), ids under `prefix`."""
+    fac = _write(tmp_path, f"{prefix}-f.csv", "ext_id,name_zh,name_en,industry,lon,lat\n",
+                 [f"{prefix}{i},总结厂{i},Summary {i},cement,{84 + i / 997:.5f},{40 + i / 1009:.5f}"
+                  for i in range(40)])
+    statuses = ("open", "explained", "rectified", "removed")
+    vio = _write(tmp_path, f"{prefix}-v.csv", "ext_id,facility_ext_id,date,authority,category,status\n",
+                 [f"{prefix}v{j},{prefix}{j % 30},2023-{1 + j % 12:02d}-{1 + j % 27:02d},EPB,air,{statuses[j * 7 % 4]}"
+                  for j in range(90)])
+    return fac, vio
+
+
+def test_large_load_gives_the_summaries_history_and_cells_of_a_small_one(conn, tmp_path, monkeypatch):
+    monkeypatch.setattr(bulk, "EXISTING_RATIO", 1e9)
+    before = _constraints(conn), _indexes(conn, "facilities"), _indexes(conn, "violations")
+    done = {}
+    for prefix, threshold in (("sml", 10**9), ("lrg", 5)):  # per-row index and key upkeep, then the bulk path
+        monkeypatch.setattr(bulk, "REBUILD_ROWS", threshold)
+        fac, vio = _summary_files(tmp_path, prefix)
+        rf = load_csv(conn, "facilities", fac, dataset_id=f"sum-{prefix}")
+        rv = load_csv(conn, "violations", vio, dataset_id=f"sum-{prefix}-v")
+        assert rf.committed and rv.committed and (rf.inserted, rv.inserted) == (40, 90)
+        done[prefix] = conn.execute(
+            """SELECT substr(f.ext_id, 4), f.violation_count, f.latest_violation, f.worst_status,
+                      f.violations_synthetic, f.company_id IS NULL, f.area_code,
+                      (SELECT array_agg((substr(v.ext_id, 4), h.from_status, h.to_status) ORDER BY v.ext_id)
+                       FROM violations v JOIN violation_status_history h ON h.violation_id = v.id
+                       WHERE v.facility_id = f.id),
+                      (SELECT count(*) FROM alert_events e WHERE e.facility_id = f.id AND e.kind = 'new_record')
+               FROM facilities f WHERE f.dataset_id = %s ORDER BY 1""", (f"sum-{prefix}",)).fetchall()
+    assert done["lrg"] == done["sml"]
+    assert sum(r[1] for r in done["lrg"]) == sum(j * 7 % 4 != 3 for j in range(90))  # removed ones do not count
+    assert {r[3] for r in done["lrg"]} == {"none", "open", "explained"}
+    assert (_constraints(conn), _indexes(conn, "facilities"), _indexes(conn, "violations")) == before
+    kept = _cells(conn)  # as kept up by the loads' statement triggers
+    assert conn.execute("SELECT refresh_facility_cells(true)").fetchone()[0]
+    assert _cells(conn) == kept  # as built again from scratch
+    live = conn.execute("""SELECT count(*), sum(violation_count), sum(id) FROM facilities
+                           WHERE private_to_brand IS NULL""").fetchone()
+    totals = conn.execute("SELECT sum(n), sum(violations), sum(id_sum) FROM facility_cells GROUP BY z ORDER BY z")
+    assert [tuple(r) for r in totals.fetchall()] == [tuple(live)] * 12  # every zoom counts every facility
+    conn.rollback()  # (records are never deleted: what the loads added stays, out in the Taklamakan)
+
+
+def _cells(conn) -> list[tuple]:
+    return conn.execute("""SELECT z, cx, cy, status, key_monitored, n, violations, id_sum,
+                                  round((sx / n)::numeric, 2), round((sy / n)::numeric, 2)
+                           FROM facility_cells WHERE n > 0 ORDER BY 1, 2, 3, 4, 5""").fetchall()
+

@@ -58,6 +58,12 @@
        ${p.primary_pollutant ? ` · ${B.esc(B.t.primary_pollutant)}: ${B.pollutantList(String(p.primary_pollutant).split(","))}` : ""}</p>`
     : `<p class="aqi">${B.esc(B.t.aqi)}: NA</p>`;
 
+  // A facility placed from its address, not its coordinates: how approximately (nothing for given coordinates).
+  B.precisionNote = (precision) => {
+    const text = precision === "county" ? B.t.rd_precision_county : precision && B.t["finding_precision_" + precision];
+    return text ? `<p class="precision" data-precision="${B.esc(precision)}">${B.esc(B.t.rd_location)}: ${B.esc(text)}</p>` : "";
+  };
+
   // A brand's name from its slug, when the page lists the brands.
   const brandName = (slug) => { const b = (B.brands || []).find((x) => x.slug === slug); return b ? B.name(b) : slug; };
   B.popupHtml = {
@@ -65,6 +71,7 @@
       <p>${B.esc(B.t.industry)}: ${B.esc(B.industries[p.industry] || p.industry)}</p>
       <p>${B.statusBadge(p.status)} ${B.esc(B.t.violation_count)}: <strong>${p.violation_count}</strong></p>
       <p>${B.esc(B.t.latest_violation)}: ${B.esc(p.latest_violation || "—")}</p>
+      ${B.precisionNote(p.location_precision)}
       <p><a class="details" href="/facilities/${p.id}">${B.esc(B.t.facility_page)} →</a></p>`,
     air: (p, latest) => `<h3>${B.esc(B.name(p))}${B.synthTag(p.synthetic)}</h3>${aqiRow(p)}
       <p>${B.esc(B.t.aqi_scale)}: ${B.esc(p.scale || "—")}</p>
