@@ -133,6 +133,15 @@ class Gazetteer:
             rest = rest.replace(key, "", 1)  # 朝阳市 is not read again as 朝阳县's short name
         return path, []
 
+    @staticmethod
+    def remainder(address: str, path: list[Entry]) -> str:
+        """What an address says besides the areas `resolve` found in it (street, number), spaces removed."""
+        rest = re.sub(r"\s+", "", address)
+        for entry in path:
+            key = _named(entry, rest, True)
+            rest = rest.replace(key, "", 1) if key else rest
+        return rest
+
     def _fits(self, entry: Entry, path: list[Entry]) -> bool:
         """True when the entry lies inside the deepest area already found (or nothing was found yet)."""
         return not path or path[-1] in self.chain(entry)

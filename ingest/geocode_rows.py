@@ -3,8 +3,11 @@
 A row whose lon and lat are both empty and that has an address (or province, city and county columns) is staged
 without a point. After staging, `place` reads those rows once, finds each distinct address in the place index
 that supplier lists use (`ingest.geocode`: provinces, prefectures, counties, places), and sets the points and
-precisions of the whole file in one statement. A row whose address names nothing that can be placed, only a
-province, or two different areas of the same name at the same level, is reported and never guessed.
+precisions of the whole file in one statement. When an OpenStreetMap extract is loaded, an address naming one of
+its streets inside the county (or prefecture) found is placed on that street instead (`ingest.geocode_streets`,
+precision 'street'; a street name two streets far apart bear is noted and the row stays at its county).
+A row whose address names nothing that can be placed, only a province, or two different areas of the same name
+at the same level, is reported and never guessed.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ from pathlib import Path
 import psycopg
 
 from geo.gazetteer import PRECISION, Entry, Gazetteer
+from ingest import geocode_streets
 from ingest.geocode import gazetteer
 from ingest.reader import read_table
 from ingest.report import FileReport
 
 ADMIN_COLUMNS = ("province", "city", "county")  # optional columns read before the address, widest first
 PLURAL = {"province": "provinces", "prefecture": "prefectures", "county": "counties", "place": "places"}
+MAX_NOTES = 20  # addresses whose street was ambiguous, noted one by one
 _PLACE = """UPDATE file_stage s SET geom = ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326), location_precision = p.prec
             FROM unnest(%s::int[], %s::float8[], %s::float8[], %s::text[]) AS p(line, lon, lat, prec)
             WHERE s.line = p.line"""
@@ -65,15 +70,15 @@ def place(conn: psycopg.Connection, report: FileReport, path: Path, encoding: st
     if not todo:
         return []
     index = gazetteer(conn)
-    found: dict[str, tuple[Entry, str] | str] = {}
+    found = {text: placement(index, text) for text in dict.fromkeys(t for _, t in todo)}
+    points = _points(conn, index, found, report)
     placed: list[tuple[int, float, float, str]] = []
     failed: dict[int, str] = {}
     for line, text in todo:
-        got = found.get(text) or found.setdefault(text, placement(index, text))
-        if isinstance(got, str):
-            failed[line] = got
+        if text in points:
+            placed.append((line, *points[text]))
         else:
-            placed.append((line, got[0].lon, got[0].lat, got[1]))
+            failed[line] = str(found[text])
     if placed:
         conn.execute(_PLACE, [list(col) for col in zip(*placed, strict=True)])
     if not failed:
@@ -84,6 +89,24 @@ def place(conn: psycopg.Connection, report: FileReport, path: Path, encoding: st
         report.add(line, "address", reason)
     cells = _cells(path, encoding, set(failed))
     return [(line, f"address: {reason}", cells.get(line, [])) for line, reason in failed.items()]
+
+
+def _points(conn: psycopg.Connection, index: Gazetteer, found: dict[str, tuple[Entry, str] | str],
+            report: FileReport) -> dict[str, tuple[float, float, str]]:
+    """Each placeable address's point and precision: on its street when the OpenStreetMap import has the street it
+    names in its area, else at the area's point; a street that could be either of two is noted, not guessed."""
+    points = {t: (g[0].lon, g[0].lat, g[1]) for t, g in found.items() if not isinstance(g, str)}
+    unsure = 0
+    for text, street in geocode_streets.streets(conn, index, list(points)).items():
+        if street.ambiguous is None and street.lon is not None and street.lat is not None:
+            points[text] = (street.lon, street.lat, "street")
+            continue
+        unsure += 1
+        if unsure <= MAX_NOTES:
+            report.notes.append(f"{text!r} placed at {points[text][2]} level, street not chosen: {street.ambiguous}")
+    if unsure > MAX_NOTES:
+        report.notes.append(f"... and {unsure - MAX_NOTES} more addresses whose street was not chosen")
+    return points
 
 
 def _cells(path: Path, encoding: str | None, lines: set[int]) -> dict[int, list[str]]:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 import psycopg
 
 from ingest.geocode import gazetteer
+from ingest.geocode_streets import streets
 from supply.rows import Row, reject
 
 AUTO_LINK = 0.80
@@ -162,21 +163,31 @@ def place_from_address(conn: psycopg.Connection, rows: list[Row]) -> None:
     """Rows with no match and no coordinates, placed from their address by the bundled place index (a county,
     prefecture or place; an OpenStreetMap street when one is loaded) with the precision recorded; a row whose
     address names no such place, or only a province, is rejected with the reason (never guessed)."""
-    index = None
-    for r in rows:
-        if r.outcome != UNPLACED:
-            continue
-        index = index or gazetteer(conn)
-        found = index.locate(r.address or "")
-        if found is None or found[1] == "province":
-            what = f"only the province ({found[0].name_zh})" if found else "no county, prefecture or place"
+    todo = [r for r in rows if r.outcome == UNPLACED]
+    if not todo:
+        return
+    index = gazetteer(conn)
+    found = {a: index.locate(a) for a in dict.fromkeys(r.address or "" for r in todo)}
+    on_street = streets(conn, index, [a for a, f in found.items() if f and f[1] != "province"])
+    for r in todo:
+        got = found[r.address or ""]
+        if got is None or got[1] == "province":
+            what = f"only the province ({got[0].name_zh})" if got else "no county, prefecture or place"
             reject(r, f"address: {r.reason}, the row has no coordinates and its address names {what} "
                       f"that can be placed: give lon and lat")
             continue
-        entry, precision = found
+        entry, precision = got
         r.lon, r.lat, r.crs, r.precision = entry.lon, entry.lat, "wgs84", precision
         r.outcome, r.decision = "new_facility", "auto"
+        street = on_street.get(r.address or "")
+        if street and street.ambiguous is None and street.lon is not None:
+            r.lon, r.lat, r.precision = street.lon, street.lat, "street"
+            where = street.area.name_zh or street.area.name_en
+            r.reason = f"{r.reason}; placed from its address at street level ({street.name}, {where})"
+            continue
         r.reason = f"{r.reason}; placed from its address at {precision} level ({entry.name_zh or entry.name_en})"
+        if street:
+            r.reason += f"; street not chosen: {street.ambiguous}"
 
 
 def _why(c: dict) -> str:
