@@ -1,5 +1,6 @@
 """E-mail: the SMTP server from `SMTP_URL` (smtp:// with STARTTLS when offered, smtps:// with TLS from the
-start, user and password from the URL), and bilingual messages (plain text and HTML) for one alert or a digest,
+start, user and password from the URL; the server's certificate is always verified, against the system's CAs or
+a `cafile`), and bilingual messages (plain text and HTML) for one alert or a digest,
 with a stable Message-ID and a signed one-click unsubscribe link (RFC 8058)."""
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ class Smtp:
     password: str | None
     sender: str
     timeout: float = 20.0
+    cafile: str | None = None  # a private CA's certificates (PEM) to verify the server with, else the system's
 
 
 def parse_url(url: str, default_sender: str) -> Smtp:
-    """`smtp[s]://[user[:password]@]host[:port][?starttls=auto|required|no&from=address]`."""
+    """`smtp[s]://[user[:password]@]host[:port][?starttls=auto|required|no&from=address&cafile=/path/ca.pem]`."""
     u = urlsplit(url)
     if u.scheme not in ("smtp", "smtps") or not u.hostname:
         raise Invalid("SMTP_URL must look like smtp://user:password@host:587 or smtps://host:465")
@@ -41,12 +43,12 @@ def parse_url(url: str, default_sender: str) -> Smtp:
                                                                                               "auto")
     return Smtp(u.hostname, u.port or (465 if tls == "ssl" else 587 if tls == "starttls" else 25), tls,
                 unquote(u.username) if u.username else None, unquote(u.password) if u.password else None,
-                q.get("from", default_sender))
+                q.get("from", default_sender), cafile=q.get("cafile") or None)
 
 
 def send(cfg: Smtp, msg: EmailMessage) -> None:
     """Send one message; returns when the server accepted it (raises smtplib/OSError errors otherwise)."""
-    ctx = ssl.create_default_context()
+    ctx = ssl.create_default_context(cafile=cfg.cafile)  # hostname and chain checked, also for a private CA
     client: smtplib.SMTP
     if cfg.tls == "ssl":
         client = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=ctx)

@@ -29,6 +29,8 @@ fi
 if [ "$want" = test ] || [ "$want" = bench ]; then
   # The reference front proxy (deploy/nginx.conf) is tested and benchmarked with Debian's nginx.
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || pkgs+=(nginx-light)
+  # The e-mail tests make a self-signed certificate for their TLS SMTP server.
+  command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)
 fi
 if [ "$want" = bench ]; then
   command -v wrk >/dev/null 2>&1 || pkgs+=(wrk)
