@@ -238,7 +238,7 @@ def _urls(app, world, ref, layer="suppliers", z=12):
                "station_id": 1, "token": "x", "job_id": "x", "collection_id": layer,
                "spec": layer, "z": z, "x": t.x, "y": t.y, "fmt": "csv", "report_id": 1, "filename": "x.jpg",
                "pid": 1, "code": "110000", "version": "citi-v1", "violation_id": 1, "file_id": 1, "year": 2024,
-               "upload_id": 1, "sub_id": 1}
+               "upload_id": 1, "sub_id": 1, "name": "bluemap"}
     by_endpoint = {"styles.style": {"name": "supply-chain"}, "exports.export": {"name": f"{layer}.geojson"},
                    "tiles.tilejson_view": {"spec": layer}}
     # Parameters are probed apart: pages and APIs echo their query (links, request URLs), and an echoed name
