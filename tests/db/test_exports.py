@@ -175,7 +175,8 @@ def test_csv_bom_for_excel(client):
     without = client.get(f"/exports/factories.csv?bbox={BBOX}").data
     assert with_bom.startswith(b"\xef\xbb\xbf") and not without.startswith(b"\xef\xbb\xbf")
     assert with_bom[3:].split(b"\r\n")[0] == b"lon,lat,wkt,id,name_zh,name_en,industry,violation_count," \
-                                             b"latest_violation,status,key_monitored,synthetic"
+                                             b"latest_violation,status,key_monitored,synthetic," \
+                                             b"location_precision"
 
 
 def test_filters_match_the_database(client, conn):
