@@ -1,10 +1,11 @@
 """Bulk file loads checked column by column (pyarrow) instead of a Python call per field.
 
-A UTF-8 CSV whose lines are its records is read by pyarrow's CSV reader as text columns. Each check of
-`ingest.files` is then done over whole columns, to a mask of rows that certainly pass every check and whose
-values are computed as the per-row checks would; those rows go to the stage table in one CSV COPY written by
-Arrow. Every other row (any doubt: an error, an unusual form, a value the per-row code would rewrite) goes
-through the per-row checks, which write the report: so the report is the same, row for row, as without this.
+A UTF-8 CSV whose lines are its records is read by pyarrow's CSV reader as text columns, a block of the file at
+a time (memory does not grow with the file). Each check of `ingest.files` is then done over whole columns, to a
+mask of rows that certainly pass every check and whose values are computed as the per-row checks would; those
+rows go to the stage table in one CSV COPY written by Arrow per block. Every other row (any doubt: an error, an
+unusual form, a value the per-row code would rewrite) goes through the per-row checks, which write the report:
+so the report is the same, row for row, as without this.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import psycopg
@@ -34,6 +36,9 @@ _USCC_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
 _USCC_VALUE = np.full(128, -1, dtype=np.int64)
 for _i, _c in enumerate(_USCC_ALPHABET):
     _USCC_VALUE[ord(_c)] = _i
+# Bytes of the file read, checked and COPYed at a time: memory grows with it (pyarrow parses a 1 MB block in
+# ~50 MB; 4 MB cost 150 MB more at IPE scale for no speed), not with the file. Longer records: per-row checks.
+BLOCK_SIZE = 1 << 20
 _INDUSTRY = {k: k for k in INDUSTRIES} | {zh: k for k, (zh, _) in INDUSTRIES.items()} | {
     en.lower(): k for k, (_, en) in INDUSTRIES.items()}
 
@@ -83,24 +88,66 @@ class Columns:
         return pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
 
 
-def read(data: bytes) -> pa.Table | None:
-    """The CSV's records as text columns with lower-cased names, or None when pyarrow cannot be trusted with the
-    line numbers (a quoted line break, a blank line) or the file at all (not UTF-8, ragged rows)."""
-    if data.startswith(BOM):
-        data = data[len(BOM):]
+class Unsure(Exception):
+    """pyarrow cannot be trusted with the file's line numbers (a quoted line break, a blank line) or with the file
+    at all (not UTF-8, ragged rows, a record longer than a block): its rows take the per-row checks instead."""
+
+
+def _header(path: Path, size: int) -> list[str]:
+    """The lower-cased column names of the first line (read from the file's first block only)."""
+    with open(path, "rb") as fh:
+        head = fh.read(size)
+    if head.startswith(BOM):
+        head = head[len(BOM):]
     try:
-        head = data[:data.index(b"\n")].decode("utf-8")
+        line = head[:head.index(b"\n")].decode("utf-8")
     except (ValueError, UnicodeDecodeError):
-        return None
-    names = [h.strip().lower() for h in next(csv.reader([head]))]
+        raise Unsure from None
+    return [h.strip().lower() for h in next(csv.reader([line]))]
+
+
+def _lines(path: Path) -> int:
+    """The file's lines (a last line without a line break counts), read a block at a time."""
+    count, last = 0, b"\n"
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (0 if last == b"\n" else 1)
+
+
+def batches(path: Path, block_size: int | None = None) -> Iterator[pa.Table]:
+    """The CSV's records as text columns with lower-cased names, a block of the file (BLOCK_SIZE bytes) at a time,
+    so memory is bounded by the block, not the file. Record i (from 0, over all blocks) is on line i + 2: that is
+    checked after the last block (records one a line), and Unsure raised when it does not hold or pyarrow fails."""
+    size = block_size or BLOCK_SIZE
+    names = _header(path, size)
+    options = {"read_options": pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=size,
+                                                     use_threads=False),
+               "parse_options": pacsv.ParseOptions(newlines_in_values=True),  # blocks cut between records
+               "convert_options": pacsv.ConvertOptions(column_types={h: pa.string() for h in names},
+                                                       strings_can_be_null=False)}
+    counted = [0]
     try:
-        table = pacsv.read_csv(io.BytesIO(data), read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-                               convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in names},
-                                                                    strings_can_be_null=False))
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    return table if table.num_rows == lines - 1 else None
+        # A Python file object: no name ending (.gz) makes it decompress, and pyarrow reads it a block at a time
+        # (given a path or a native file, it read most of the file ahead of the batches asked for).
+        with open(path, "rb") as source:
+            yield from _blocks(pacsv.open_csv(source, **options), counted)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise Unsure from exc
+    if counted[0] != _lines(path) - 1:
+        raise Unsure
+
+
+def _blocks(reader: pacsv.CSVStreamingReader, counted: list[int]) -> Iterator[pa.Table]:
+    """The reader's record batches as tables, adding up their rows in `counted`."""
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            return
+        counted[0] += batch.num_rows
+        yield pa.Table.from_batches([batch])
 
 
 def _uscc_ok(cols: Columns, name: str) -> np.ndarray:
@@ -188,12 +235,13 @@ def violations(cols: Columns, crs: str, statuses: tuple[str, ...]) -> list[pa.Ar
 
 
 def stage(copy_write: Callable[[bytes], None], table: pa.Table, kind: str, crs: str, statuses: tuple[str, ...],
-          names: list[str]) -> np.ndarray:
-    """COPY (CSV, written by Arrow) the rows the column checks are sure of; the mask of those rows."""
+          names: list[str], first: int = 2) -> np.ndarray:
+    """COPY (CSV, written by Arrow) the rows the column checks are sure of, numbered from line `first`; the mask
+    of those rows."""
     cols = Columns(table)
     values = facilities(cols, crs) if kind == "facilities" else violations(cols, crs, statuses)
     keep = pa.array(cols.ok)
-    line = pa.array(np.arange(2, cols.n + 2, dtype=np.int32))
+    line = pa.array(np.arange(first, first + cols.n, dtype=np.int32))
     out = pa.table([line, *values], names=names).filter(keep)
     buf = io.BytesIO()
     pacsv.write_csv(out, buf, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
@@ -214,7 +262,9 @@ KEYS = {"facilities": "id, dataset_id, ext_id, company_id, area_code, geom",  # 
 
 
 def tune(conn: psycopg.Connection) -> None:
-    """Give the current transaction the memory of a bulk load."""
+    """Give the current transaction the memory of a bulk load, and no statement timeout: a national refresh on a
+    busy machine may take longer than any interactive limit, and stopping it half way would only roll it back."""
+    conn.execute("SET LOCAL statement_timeout = 0")
     conn.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
     conn.execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
 

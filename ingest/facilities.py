@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from db.staging import ewkt_point, upsert
+from ingest.merged import merged_keys
 
 COLUMNS = ["dataset_id", "ext_id", "name_zh", "name_en", "industry", "address", "source_crs", "attrs",
            "synthetic", "key_monitored", "geom"]
@@ -39,8 +40,10 @@ class FacilityRow:
 
 
 def write_facilities(conn: psycopg.Connection, dataset_id: str, rows: Iterable[FacilityRow]) -> int:
-    """Insert new facilities of a data set and refresh changed ones by (dataset, ext_id)."""
-    n = upsert(conn, "facilities", COLUMNS, (r.as_copy_row() for r in rows),
+    """Insert new facilities of a data set and refresh changed ones by (dataset, ext_id); those a reviewer merged
+    into another facility are left out (not brought back)."""
+    merged = merged_keys(conn, dataset_id)
+    n = upsert(conn, "facilities", COLUMNS, (r.as_copy_row() for r in rows if r.ext_id not in merged),
                conflict=["dataset_id", "ext_id"],
                update=["name_en", "industry", "address", "source_crs", "attrs", "geom"])
     assign_area_codes(conn, dataset_id)

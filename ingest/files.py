@@ -17,6 +17,7 @@ from ingest import bulk, geocode_rows
 from ingest import checks as v
 from ingest.facilities import assign_area_codes
 from ingest.geocode_rows import ADMIN_COLUMNS
+from ingest.merged import resolve_merged_violations, skip_merged_facilities
 from ingest.reader import Table, TableError, cell_text, read_table
 from ingest.report import FileReport, write_rejects
 
@@ -110,7 +111,8 @@ def _commit_companies(conn: psycopg.Connection, ds: Dataset, synthetic: bool) ->
                          WHERE company_id IS NOT NULL ON CONFLICT DO NOTHING""")
 
 
-def _commit_facilities(conn: psycopg.Connection, ds: Dataset, synthetic: bool) -> int:
+def _commit_facilities(conn: psycopg.Connection, ds: Dataset, synthetic: bool, report: FileReport) -> int:
+    skip_merged_facilities(conn, ds.id, report)  # merged away by a reviewer: not brought back
     _commit_companies(conn, ds, synthetic)
     cur = conn.execute(f"""
         INSERT INTO facilities (dataset_id, ext_id, company_id, name_zh, name_en, industry, address, source_crs,
@@ -133,8 +135,10 @@ def _commit_violations(conn: psycopg.Connection, ds: Dataset, synthetic: bool, r
     conn.execute("""UPDATE file_stage s SET facility_id = f.id FROM facilities f
                     WHERE s.facility_ext_id IS NOT NULL AND f.ext_id = s.facility_ext_id
                     AND f.dataset_id = %s""", (ds.id,))
+    resolve_merged_violations(conn, ds.id)  # a facility merged into another: its survivor
     conn.execute("""UPDATE file_stage s SET facility_id = f.id FROM facilities f
                     WHERE s.facility_id IS NULL AND s.facility_ext_id IS NOT NULL AND f.ext_id = s.facility_ext_id""")
+    resolve_merged_violations(conn, None)
     conn.execute("""UPDATE file_stage s SET facility_id = (SELECT f.id FROM facilities f JOIN companies c
                     ON c.id = f.company_id WHERE c.uscc = s.facility_uscc ORDER BY f.id LIMIT 1)
                     WHERE s.facility_id IS NULL AND s.facility_uscc IS NOT NULL""")
@@ -171,10 +175,13 @@ def load_csv(conn: psycopg.Connection, kind: str, path: Path, crs: str = "wgs84"
         return report
     bulk.tune(conn)
     conn.execute(f"CREATE TEMP TABLE file_stage ({KINDS[kind][3]}) ON COMMIT DROP")
-    fast = bulk.read(path.read_bytes()) if table.how.startswith("CSV, UTF-8") else None
-    if fast is not None:  # checked column by column; the rows it is not sure of take the per-row checks
-        rejects = _stage_bulk(conn, report, fast, crs)
-    else:
+    try:  # checked column by column, a block at a time; the rows it is not sure of take the per-row checks
+        if not table.how.startswith("CSV, UTF-8"):
+            raise bulk.Unsure
+        rejects = _stage_bulk(conn, report, path, crs)
+    except bulk.Unsure:  # not a file for the column checks (found out at worst after its last block): start again
+        conn.execute("TRUNCATE file_stage")
+        report = FileReport(path.name, kind)
         rejects = _stage(conn, report, table, header, crs, progress)
     conn.execute("ANALYZE file_stage")  # row counts and distinct keys for the joins that follow
     if kind == "facilities":  # rows with an address and no coordinates: placed from the place index, or reported
@@ -183,7 +190,7 @@ def load_csv(conn: psycopg.Connection, kind: str, path: Path, crs: str = "wgs84"
     register_dataset(conn, ds)
     if kind == "facilities":
         with bulk.rebuilt_indexes(conn, "facilities", report.valid, also=("companies",)):  # summaries: set-based
-            report.inserted = _commit_facilities(conn, ds, ds.synthetic)
+            report.inserted = _commit_facilities(conn, ds, ds.synthetic, report)
     else:
         before = report.error_count
         with bulk.rebuilt_indexes(conn, "violations", report.valid, also=("violation_status_history",)):
@@ -238,25 +245,37 @@ def _stage(conn: psycopg.Connection, report: FileReport, table: Table, header: l
     return rejects
 
 
-def _stage_bulk(conn: psycopg.Connection, report: FileReport, table: pa.Table, crs: str
+def _stage_bulk(conn: psycopg.Connection, report: FileReport, path: Path, crs: str
                 ) -> list[tuple[int, str, list[str]]]:
-    """COPY the rows the column checks are sure of, then check the others one by one (they make the report)."""
+    """COPY the rows the column checks are sure of, a block of the file at a time, then check the others one by
+    one (they make the report); bulk.Unsure (with rows staged and reported) when the file is not for this path."""
     names = [c.split()[0] for c in KINDS[report.kind][3].split(", ")]
-    with conn.cursor().copy("COPY file_stage FROM STDIN (FORMAT csv)") as copy:
-        ok = bulk.stage(copy.write, table, report.kind, crs, STATUSES, names)
-    report.rows += table.num_rows
-    report.valid += int(ok.sum())
+    rejects: list[tuple[int, str, list[str]]] = []
+    for table in bulk.batches(path):
+        first = report.rows + 2  # records are one a line (bulk.batches makes sure), after the header
+        with conn.cursor().copy("COPY file_stage FROM STDIN (FORMAT csv)") as copy:
+            ok = bulk.stage(copy.write, table, report.kind, crs, STATUSES, names, first)
+        report.rows += table.num_rows
+        report.valid += int(ok.sum())
+        rejects += _stage_doubtful(conn, report, table, np.flatnonzero(~ok), first, crs)
+    return rejects
+
+
+def _stage_doubtful(conn: psycopg.Connection, report: FileReport, table: pa.Table, doubtful: np.ndarray,
+                    first: int, crs: str) -> list[tuple[int, str, list[str]]]:
+    """The per-row checks of some rows of a block (row i on line first + i): COPY the valid, report the others."""
+    if not doubtful.size:
+        return []
     parse = KINDS[report.kind][2]
     rejects: list[tuple[int, str, list[str]]] = []
-    doubtful = np.flatnonzero(~ok)
     header = table.column_names
     with conn.cursor().copy("COPY file_stage FROM STDIN") as copy:
-        for i, row in zip(doubtful.tolist(), table.take(pa.array(doubtful)).to_pylist(), strict=True):
-            cells = [row[h] for h in header]
+        for i, row in zip(doubtful.tolist(), table.take(pa.array(doubtful, pa.int64())).to_pylist(), strict=True):
+            cells, line = [row[h] for h in header], first + i
             try:
-                copy.write_row((i + 2, *parse(dict(zip(header, map(cell_text, cells), strict=True)), crs)))
+                copy.write_row((line, *parse(dict(zip(header, map(cell_text, cells), strict=True)), crs)))
                 report.valid += 1
             except v.RowError as exc:
-                report.add(i + 2, exc.column, exc.reason)
-                rejects.append((i + 2, f"{exc.column}: {exc.reason}" if exc.column else exc.reason, cells))
+                report.add(line, exc.column, exc.reason)
+                rejects.append((line, f"{exc.column}: {exc.reason}" if exc.column else exc.reason, cells))
     return rejects

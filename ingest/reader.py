@@ -7,6 +7,7 @@ be decoded or has the wrong number of cells comes back with a RowError instead o
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -92,8 +93,7 @@ def read_table(source: Path | bytes, encoding: str | None = None, ragged: bool =
         data = source if isinstance(source, bytes) else source.read_bytes()
         return _xlsx(data, ragged)
     if encoding is None:
-        data = source if isinstance(source, bytes) else source.read_bytes()
-        encoding = detect(data)
+        encoding = detect(source) if isinstance(source, bytes) else _detect_file(source)
     fh: IO[bytes] = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
     return _csv(fh, encoding, ragged)
 
@@ -109,6 +109,19 @@ def detect(data: bytes) -> str:
         data.decode("utf-8")
     except UnicodeDecodeError:
         return "gb18030"
+    return "utf-8"
+
+
+def _detect_file(path: Path) -> str:
+    """detect() of a file, read a block at a time (not held in memory whole)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as fh:
+        try:
+            while block := fh.read(1 << 20):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "gb18030"
     return "utf-8"
 
 

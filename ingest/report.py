@@ -77,8 +77,8 @@ class FileReport:
 
     @property
     def duplicates(self) -> int:
-        """Rows already stored before (loaded twice)."""
-        return self.valid - self.inserted if self.committed else 0
+        """Rows already stored before (loaded twice), not counting those of facilities merged into others."""
+        return self.valid - self.inserted - self.counts.get("merged", 0) if self.committed else 0
 
     def text(self) -> str:
         """The report as the CLI prints it."""
@@ -109,7 +109,8 @@ class FileReport:
             hint = "; fix the rows above, or use --skip-invalid to store the valid rows"
             return "" if self.committed else "nothing stored" + (hint if self.counts.get("rejected") else "")
         if self.committed:
-            return f"committed: {self.inserted} new {self.kind}, {self.duplicates} already present"
+            merged = f", {self.counts['merged']} merged into other facilities" if self.counts.get("merged") else ""
+            return f"committed: {self.inserted} new {self.kind}, {self.duplicates} already present{merged}"
         return "nothing committed: fix the rows above, or use --skip-invalid to load the valid rows"
 
     def as_dict(self) -> dict:

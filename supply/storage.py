@@ -50,6 +50,8 @@ def new_facilities(conn: psycopg.Connection, rows: list[Row], brand_id: int) -> 
     company = dict(conn.execute("SELECT uscc, id FROM companies WHERE uscc = ANY(%s::bpchar[])", (codes,)).fetchall())
     company = {k.strip(): v for k, v in company.items()}
     keys = [_key(r, brand_id) for r in rows]
+    merged = dict(conn.execute("SELECT ext_id, survivor_id FROM facility_aliases WHERE dataset_id = %s AND "
+                               "ext_id = ANY(%s)", (DATASET.id, keys)).fetchall())  # merged away: the survivor
     with conn.cursor() as cur:
         cur.executemany(
             """INSERT INTO facilities (dataset_id, ext_id, company_id, name_zh, name_en, industry, address, source_crs,
@@ -58,8 +60,9 @@ def new_facilities(conn: psycopg.Connection, rows: list[Row], brand_id: int) -> 
                ON CONFLICT (dataset_id, ext_id) DO NOTHING""",
             [(DATASET.id, key, company.get(r.uscc) if r.uscc else None, *_names(r), r.address, r.crs or "wgs84",
               json.dumps({"source": "brand supplier list"}), round(r.lon, 7), round(r.lat, 7),
-              None if r.public else brand_id, r.precision) for r, key in zip(rows, keys, strict=True)])
-    ids = dict(conn.execute("SELECT ext_id, id FROM facilities WHERE dataset_id = %s AND ext_id = ANY(%s)",
+              None if r.public else brand_id, r.precision) for r, key in zip(rows, keys, strict=True)
+             if key not in merged])
+    ids = merged | dict(conn.execute("SELECT ext_id, id FROM facilities WHERE dataset_id = %s AND ext_id = ANY(%s)",
                             (DATASET.id, keys)).fetchall())
     assign_area_codes(conn, DATASET.id)
     return [int(ids[k]) for k in keys]

@@ -15,7 +15,7 @@ from collections import defaultdict
 import psycopg
 from psycopg import sql
 
-SKIP = ("facility_merges", "facility_redirects")  # the merge's own bookkeeping
+SKIP = ("facility_merges", "facility_redirects", "facility_aliases")  # the merge's own bookkeeping
 
 COLUMNS = """
 SELECT DISTINCT n.nspname, cl.relname, a.attname

@@ -3,7 +3,8 @@
 A merge, in one transaction: every row referring to the duplicate moves to the survivor (workflow.merge_moves),
 the survivor fills its empty fields from the duplicate, the duplicate's row is snapshotted into the proposal
 and deleted (so that tiles, search, near, exports and the OGC API stop showing it with no filter to forget),
-and its id redirects to the survivor (chains resolved: A into B then B into C sends A to C). The outbox events
+and its id redirects to the survivor (chains resolved: A into B then B into C sends A to C), as does its source
+key (data set, ext_id), which file loads skip and violation files resolve to the survivor. The outbox events
 that the moves' own triggers write (a moved PRTR disclosure reads as a corrected form, a dropped twin link as a
 supplier removed) are withdrawn: a merge is neither. The data version is bumped so tile caches turn over.
 """
@@ -120,6 +121,7 @@ def merge(conn: psycopg.Connection, reviewer: User, p: dict, reason: str | None)
                   p["id"]))
     conn.execute("INSERT INTO facility_redirects (old_id, survivor_id, merge_id) VALUES (%s, %s, %s)",
                  (dup, sur, p["id"]))
+    _alias(conn, p["id"], sur, dup)
     _settle_others(conn, reviewer, p["id"], sur, dup)
     conn.execute("DELETE FROM facilities WHERE id = %s", (dup,))
     # The moves' own outbox rows (this transaction's only): a merge is no new form nor a supplier removed.
@@ -140,6 +142,15 @@ def _absorb(conn: psycopg.Connection, sur: int, dup: int) -> None:
                                                 THEN s.private_to_brand END,
                         updated_at = now()
                     FROM facilities d WHERE s.id = %s AND d.id = %s""", (sur, dup))
+
+
+def _alias(conn: psycopg.Connection, merge_id: int, sur: int, dup: int) -> None:
+    """The duplicate's source key (and those of earlier duplicates) now name the survivor: reloads skip it."""
+    conn.execute("UPDATE facility_aliases SET survivor_id = %s WHERE survivor_id = %s", (sur, dup))
+    conn.execute("""INSERT INTO facility_aliases (dataset_id, ext_id, survivor_id, merge_id)
+                    SELECT dataset_id, ext_id, %s, %s FROM facilities WHERE id = %s
+                    ON CONFLICT (dataset_id, ext_id) DO UPDATE
+                    SET survivor_id = excluded.survivor_id, merge_id = excluded.merge_id""", (sur, merge_id, dup))
 
 
 def _settle_others(conn: psycopg.Connection, reviewer: User, merge_id: int, sur: int, dup: int) -> None:

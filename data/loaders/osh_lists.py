@@ -14,6 +14,7 @@ from data.loaders import LoadResult
 from db.staging import register_dataset, upsert
 from geo.datum import to_wgs84
 from ingest.facilities import FacilityRow, write_facilities
+from ingest.merged import facility_ids
 from standards.industries import sector_for_osh
 
 DS = DATASETS["osh-fixture-lists"]
@@ -83,7 +84,7 @@ def load(conn: psycopg.Connection) -> LoadResult:
                     address=r["address"].strip() or None, source_crs="gcj02" if china else "wgs84", attrs=attrs))
                 links.append((slug, key, lst["public"], lst["name"]))
     result.written["facilities"] = write_facilities(conn, DS.id, facilities.values())
-    fac_ids = dict(conn.execute("SELECT ext_id, id FROM facilities WHERE dataset_id = %s", (DS.id,)).fetchall())
+    fac_ids = facility_ids(conn, DS.id)  # merged-away facilities give their survivor
     list_ids = {(b, n): i for i, b, n in conn.execute(
         "SELECT l.id, b.slug, l.name FROM supplier_lists l JOIN brands b ON b.id = l.brand_id").fetchall()}
     result.written["brand_facility_links"] = upsert(

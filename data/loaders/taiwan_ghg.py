@@ -10,6 +10,7 @@ import psycopg
 from data.catalog import DATASETS, folder
 from data.loaders import LoadResult
 from db.staging import register_dataset, upsert
+from ingest.merged import merged_keys
 
 GHG = DATASETS["tw-moenv-ghg"]
 SEATS = DATASETS["tw-county-seats"]
@@ -76,7 +77,10 @@ def place(control_no: str, county_zh: str, coal: dict, points: dict) -> tuple[st
 
 
 def facility_rows(conn: psycopg.Connection, ds_id: str, facilities: dict[str, dict], coal: dict) -> list[tuple]:
-    """facilities rows of a data set from control number -> {name, ban, county, industry, address, attrs}."""
+    """facilities rows of a data set from control number -> {name, ban, county, industry, address, attrs}; those
+    a reviewer merged into another facility are left out (not brought back)."""
+    merged = merged_keys(conn, ds_id)
+    facilities = {no: f for no, f in facilities.items() if no not in merged}
     points = seats()
     firms = {f["ban"]: f["company"] for f in facilities.values() if f["ban"]}
     companies = company_ids(conn, ds_id, firms)

@@ -12,6 +12,7 @@ import psycopg
 from data.catalog import DATASETS, folder
 from data.loaders import LoadResult, taiwan_ghg
 from db.staging import register_dataset, upsert
+from ingest.merged import facility_ids
 
 PEN = DATASETS["tw-moenv-penalties"]
 GHG = DATASETS["tw-moenv-ghg"]
@@ -70,7 +71,7 @@ def load(conn: psycopg.Connection) -> LoadResult:
     result = LoadResult(PEN.id)
     register_dataset(conn, PEN)
     rows = _read(result)
-    shared = dict(conn.execute("SELECT ext_id, id FROM facilities WHERE dataset_id = %s", (GHG.id,)).fetchall())
+    shared = facility_ids(conn, GHG.id)  # merged-away facilities give their survivor
     own = {}
     for row in rows:
         no = row["ems_no"].strip()
@@ -81,7 +82,7 @@ def load(conn: psycopg.Connection) -> LoadResult:
     facilities = taiwan_ghg.facility_rows(conn, PEN.id, own, taiwan_ghg.coal_points())
     result.written["facilities"] = upsert(conn, "facilities", taiwan_ghg.COLUMNS, facilities,
                                           conflict=["dataset_id", "ext_id"], update=taiwan_ghg.COLUMNS[2:])
-    ids = shared | dict(conn.execute("SELECT ext_id, id FROM facilities WHERE dataset_id = %s", (PEN.id,)).fetchall())
+    ids = shared | facility_ids(conn, PEN.id)
     seen: Counter[str] = Counter()
     records: list[tuple] = []
     targets: dict[str, tuple[str, str, str]] = {}

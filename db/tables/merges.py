@@ -1,4 +1,4 @@
-"""Facility merge proposals and the redirects of merged-away facility ids (migration 0020)."""
+"""Facility merge proposals, the redirects of merged-away facility ids and their source-key aliases (0020)."""
 
 from __future__ import annotations
 
@@ -27,4 +27,12 @@ facility_redirects = Table(
     ref("merge_id", "facility_merges.id", nullable=False),
     Column("created_at", TIMESTAMPTZ, nullable=False, server_default=NOW),
     Index("facility_redirects_survivor_idx", "survivor_id"),
+)
+
+facility_aliases = Table(
+    "facility_aliases", metadata,
+    Column("dataset_id", Text, primary_key=True), Column("ext_id", Text, primary_key=True),
+    ref("survivor_id", "facilities.id", nullable=False), ref("merge_id", "facility_merges.id", nullable=False),
+    Column("created_at", TIMESTAMPTZ, nullable=False, server_default=NOW),
+    Index("facility_aliases_survivor_idx", "survivor_id"),
 )

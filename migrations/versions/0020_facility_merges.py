@@ -6,7 +6,8 @@ Create Date: 2026-11-30
 
 A merge moves every row that refers to the duplicate to the surviving facility, keeps a snapshot of the
 duplicate's row (and of any row dropped because the survivor already had its twin), deletes the duplicate and
-writes a redirect old id -> surviving id (chains are resolved when a survivor is merged in turn).
+writes a redirect old id -> surviving id (chains are resolved when a survivor is merged in turn), and an alias
+(data set, source id) -> surviving id, so that re-loading the duplicate's source file does not bring it back.
 """
 from alembic import op
 
@@ -44,14 +45,25 @@ CREATE TABLE facility_redirects (
     created_at   timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX facility_redirects_survivor_idx ON facility_redirects (survivor_id);
+
+-- the merged-away facility's source key: loaders skip it, violation files naming it reach the survivor
+CREATE TABLE facility_aliases (
+    dataset_id   text NOT NULL,
+    ext_id       text NOT NULL,
+    survivor_id  bigint NOT NULL REFERENCES facilities(id),
+    merge_id     bigint NOT NULL REFERENCES facility_merges(id),
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (dataset_id, ext_id)
+);
+CREATE INDEX facility_aliases_survivor_idx ON facility_aliases (survivor_id);
 """
 
 
 def upgrade() -> None:
-    """Create the merge proposals and the redirects of merged-away facility ids."""
+    """Create the merge proposals, the redirects of merged-away facility ids and their source-key aliases."""
     op.execute(UPGRADE)
 
 
 def downgrade() -> None:
     """Drop them."""
-    op.execute("DROP TABLE IF EXISTS facility_redirects, facility_merges")
+    op.execute("DROP TABLE IF EXISTS facility_aliases, facility_redirects, facility_merges")

@@ -253,4 +253,7 @@ def test_chains_resolve_to_the_last_survivor(merged, db_url):
         assert got.status_code == 308 and got.headers["Location"].endswith(f"/api/facilities/{spare}"), old
     with psycopg.connect(db_url) as c:
         n = c.execute("SELECT count(*) FROM violations WHERE facility_id = %s", (spare,)).fetchone()[0]
+        aliases = dict(c.execute("SELECT ext_id, survivor_id FROM facility_aliases WHERE dataset_id = "
+                                 "'test:workflow' AND ext_id = ANY(%s)", ([m["w"]["name"], m["w"]["name"] + "-dup"],)))
     assert n == 6
+    assert aliases == {m["w"]["name"]: spare, m["w"]["name"] + "-dup": spare}  # source keys follow the chain too
