@@ -74,3 +74,12 @@ def upload(client, slug: str, data: bytes, filename: str = "list.csv", **form):
     token = csrf_token(client, f"/brands/{slug}/lists")
     body = {"_csrf": token, "file": (io.BytesIO(data), filename), **form}
     return client.post(f"/brands/{slug}/lists", data=body, content_type="multipart/form-data")
+
+
+def sign_in_page(pg, live_url: str, email: str, lang: str, password: str = PASSWORD) -> None:
+    """Sign in through the login page in the browser (Playwright page `pg`), in language `lang`."""
+    pg.goto(f"{live_url}/login?lang={lang}", wait_until="load")
+    pg.fill("input[name=email]", email)
+    pg.fill("input[name=password]", password)
+    pg.click("#login-form button[type=submit]")
+    pg.wait_for_load_state("load")

@@ -5,16 +5,8 @@ from __future__ import annotations
 
 import psycopg
 
-from tests.supply_helpers import PASSWORD, make_user
+from tests.supply_helpers import make_user, sign_in_page
 from tests.workflow_helpers import make_world
-
-
-def _sign_in(pg, live_url, email, lang):
-    pg.goto(f"{live_url}/login?lang={lang}", wait_until="load")
-    pg.fill("input[name=email]", email)
-    pg.fill("input[name=password]", PASSWORD)
-    pg.click("#login-form button[type=submit]")
-    pg.wait_for_load_state("load")
 
 
 def _claimant_with_duplicate(db_url: str, world: dict) -> tuple[str, int]:
@@ -40,7 +32,7 @@ def test_propose_and_merge_through_the_pages(page, browser, live_url, db_url):
     world = make_world(db_url)
     survivor = world["facility_id"]
     email, dup = _claimant_with_duplicate(db_url, world)
-    _sign_in(page, live_url, email, "zh")
+    sign_in_page(page, live_url, email, "zh")
     page.goto(f"{live_url}/account/company?lang=zh", wait_until="load")
     assert "合并重复设施" in page.inner_text("#merges")
     page.select_option("#merge-form select[name=survivor_id]", str(survivor))
@@ -53,7 +45,7 @@ def test_propose_and_merge_through_the_pages(page, browser, live_url, db_url):
     admin = make_user(db_url, "admin")
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     rev = ctx.new_page()
-    _sign_in(rev, live_url, admin, "en")
+    sign_in_page(rev, live_url, admin, "en")
     rev.goto(f"{live_url}/review?lang=en&kind=merges", wait_until="load")
     assert "Facility merges" in rev.inner_text("#review-filters")
     card = rev.locator(f"#q-merges article:has-text('#{dup}')")

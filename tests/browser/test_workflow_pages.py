@@ -5,16 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.supply_helpers import PASSWORD, make_user, unique
+from tests.supply_helpers import PASSWORD, make_user, sign_in_page, unique
 from tests.workflow_helpers import PDF, make_world
-
-
-def _sign_in(pg, live_url, email, lang):
-    pg.goto(f"{live_url}/login?lang={lang}", wait_until="load")
-    pg.fill("input[name=email]", email)
-    pg.fill("input[name=password]", PASSWORD)
-    pg.click("#login-form button[type=submit]")
-    pg.wait_for_load_state("load")
 
 
 def _context(browser):
@@ -48,7 +40,7 @@ def test_the_loop_through_the_pages(page, browser, live_url, db_url, tmp_path):
     # the reviewer (English pages) approves
     admin = make_user(db_url, "admin")
     rctx, rev = _context(browser)
-    _sign_in(rev, live_url, admin, "en")
+    sign_in_page(rev, live_url, admin, "en")
     rev.goto(f"{live_url}/review?lang=en&kind=claims", wait_until="load")
     card = rev.locator(f"#q-claims article:has-text('{world['uscc']}')")
     card.locator("button.approve").click()
@@ -95,7 +87,7 @@ def test_the_loop_through_the_pages(page, browser, live_url, db_url, tmp_path):
     assert "已申请" in page.inner_text("#requests")
     # the auditor files it (Chinese)
     actx, aud = _context(browser)
-    _sign_in(aud, live_url, auditor, "zh")
+    sign_in_page(aud, live_url, auditor, "zh")
     aud.goto(f"{live_url}/audits?lang=zh", wait_until="load")
     form = aud.locator(f"article:has-text('{world['uscc']}') form")
     form.locator(f"textarea[name=finding_{v1}]").fill("现场核查：设施已更换，运行正常")
