@@ -130,3 +130,35 @@ def violation(conn: psycopg.Connection, facility_id: int, ext: str | None = None
                                 status, synthetic)
         VALUES ('synthetic-demo', %s, %s, current_date, '北京市生态环境局', 'air', 'test', %s, true)
         RETURNING id""", (ext or f"v-{uuid.uuid4().hex}", facility_id, status)).fetchone()[0]
+
+
+@contextmanager
+def keep_alive_receiver(protocol: str = "HTTP/1.1", status: int = 200, location: str | None = None):
+    """A local webhook receiver answering `status` (HTTP/1.1: connections kept alive); yields (list of (client
+    port, event id) per request, URL)."""
+    seen: list[tuple[int, str]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = protocol
+
+        def do_POST(self) -> None:  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            seen.append((self.client_address[1], body["event_id"]))
+            self.send_response(status)
+            if location:
+                self.send_header("Location", location)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *a: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield seen, f"http://127.0.0.1:{server.server_address[1]}/hook"
+    finally:
+        server.shutdown()
+        server.server_close()

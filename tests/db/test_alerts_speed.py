@@ -4,47 +4,14 @@ sending thread."""
 
 from __future__ import annotations
 
-import json
-import threading
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import psycopg
 
 from alerts import subscriptions
 from alerts.dispatch import Config, Dispatcher
 from alerts.matching import MATCHED, match_batch
-from tests.alerts_helpers import facility, user, violation
+from tests.alerts_helpers import facility, keep_alive_receiver, user, violation
 
 BASE = "http://bluemap.test"
-
-
-@contextmanager
-def keep_alive_receiver(status: int = 200):
-    """An HTTP/1.1 receiver; yields (list of (client port, event id), URL)."""
-    seen: list[tuple[int, str]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self) -> None:  # noqa: N802
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            seen.append((self.client_address[1], body["event_id"]))
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *a: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield seen, f"http://127.0.0.1:{server.server_address[1]}/hook"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _followed(db_url: str, hook: str) -> dict:

@@ -3,54 +3,20 @@ that closes them gets new ones, and the SSRF rules hold for new and reused conne
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from alerts import ssrf, webhook
 from core.errors import Invalid
+from tests.alerts_helpers import keep_alive_receiver
 
 ALLOWED = {"127.0.0.1"}
 
 
-@contextmanager
-def receiver(protocol: str = "HTTP/1.1", status: int = 200, location: str | None = None):
-    """A local server; yields (list of (client port, event id) per request, base URL)."""
-    seen: list[tuple[int, str]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = protocol
-
-        def do_POST(self) -> None:  # noqa: N802
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            seen.append((self.client_address[1], body["event_id"]))
-            self.send_response(status)
-            if location:
-                self.send_header("Location", location)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *a: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield seen, f"http://127.0.0.1:{server.server_address[1]}/hook"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_keep_alive_connections_are_reused():
     pool = webhook.Pool(timeout=5)
-    with receiver() as (seen, url):
+    with keep_alive_receiver() as (seen, url):
         for i in range(5):
             assert pool.post(url, "s", {"event_id": f"evt-{i}"}, ALLOWED) == (200, "ok")
     pool.close()
@@ -60,7 +26,7 @@ def test_keep_alive_connections_are_reused():
 
 def test_a_receiver_closing_connections_gets_new_ones():
     pool = webhook.Pool(timeout=5)
-    with receiver("HTTP/1.0") as (seen, url):
+    with keep_alive_receiver("HTTP/1.0") as (seen, url):
         for i in range(3):
             assert pool.post(url, "s", {"event_id": f"evt-{i}"}, ALLOWED)[0] == 200
     assert pool.opened == 3 and len({port for port, _ in seen}) == 3
@@ -68,7 +34,7 @@ def test_a_receiver_closing_connections_gets_new_ones():
 
 def test_an_idle_connection_closed_by_the_receiver_is_replaced():
     pool = webhook.Pool(timeout=5)
-    with receiver() as (seen, url):
+    with keep_alive_receiver() as (seen, url):
         pool.post(url, "s", {"event_id": "evt-1"}, ALLOWED)
         for _, conn in pool._idle[("http", "127.0.0.1", int(url.split(":")[2].split("/")[0]))]:
             conn.sock.shutdown(socket.SHUT_RDWR)  # as if the receiver's keep-alive timeout had passed
@@ -78,7 +44,7 @@ def test_an_idle_connection_closed_by_the_receiver_is_replaced():
 
 def test_old_idle_connections_are_not_reused():
     pool = webhook.Pool(timeout=5, idle_s=0)
-    with receiver() as (_, url):
+    with keep_alive_receiver() as (_, url):
         pool.post(url, "s", {"event_id": "evt-1"}, ALLOWED)
         pool.post(url, "s", {"event_id": "evt-2"}, ALLOWED)
     assert pool.opened == 2
@@ -86,7 +52,7 @@ def test_old_idle_connections_are_not_reused():
 
 def test_a_reused_connection_is_refused_once_its_host_is_no_longer_allowed():
     pool = webhook.Pool(timeout=5)
-    with receiver() as (seen, url):
+    with keep_alive_receiver() as (seen, url):
         pool.post(url, "s", {"event_id": "evt-1"}, ALLOWED)
         with pytest.raises(Invalid, match="internal address"):
             pool.post(url, "s", {"event_id": "evt-2"}, set())  # the administrator took 127.0.0.1 off the list
@@ -96,7 +62,7 @@ def test_a_reused_connection_is_refused_once_its_host_is_no_longer_allowed():
 
 
 def test_redirects_are_not_followed():
-    with receiver(status=302, location="http://169.254.169.254/latest") as (seen, url):
+    with keep_alive_receiver(status=302, location="http://169.254.169.254/latest") as (seen, url):
         status, _ = webhook.post(url, "s", {"event_id": "evt-1"}, ALLOWED)
     assert status == 302 and len(seen) == 1  # a failure to retry, never a call to the other address
 
@@ -125,7 +91,7 @@ def test_a_rebinding_host_is_checked_on_each_new_connection(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     monkeypatch.setattr(ssrf, "_blocked", lambda ip: str(ip) != "127.0.0.1" and real_blocked(ip))
     pool = webhook.Pool(timeout=5)
-    with receiver() as (seen, url):
+    with keep_alive_receiver() as (seen, url):
         hook = url.replace("127.0.0.1", "hooks.example")
         assert pool.post(hook, "s", {"event_id": "evt-1"}, set())[0] == 200
         answers.pop(0)  # the name now points inside
