@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from core.parse import FALSE, TRUE
 from geo.datum import CHINA_BBOX
@@ -257,6 +260,9 @@ EXISTING_RATIO = 1.0
 # Memory for the load's sorts, hashes and index builds (transaction-local): at 4 MB they spill to disk.
 WORK_MEM = "256MB"
 MAINTENANCE_WORK_MEM = "512MB"
+# Deferred indexes are made on this many connections at once, each with this much memory for its build.
+BUILDERS = max(2, min(4, os.cpu_count() or 2))
+BUILD_MEMORY = "256MB"
 KEYS = {"facilities": "id, dataset_id, ext_id, company_id, area_code, geom",  # what ANALYZE looks at after
         "violations": "id, dataset_id, ext_id, facility_id"}
 
@@ -272,27 +278,82 @@ def tune(conn: psycopg.Connection) -> None:
 @contextmanager
 def rebuilt_indexes(conn: psycopg.Connection, table: str, rows: int, also: tuple[str, ...] = ()) -> Iterator[bool]:
     """For a large load into a mostly-new `table`: its non-unique indexes and the foreign keys of it and of the
-    tables in `also` (filled by its triggers) dropped, then made again in one pass each and the table analysed
-    (in the load's transaction: a failed load leaves them as they were). Yields whether it did."""
+    tables in `also` (filled by its triggers) dropped; the keys added again (one validating join each) and the
+    table analysed in the load's transaction, the indexes recorded in deferred_indexes for `build_deferred` to
+    make after the commit (a failed load rolls all of it back). Yields whether it did."""
     row = conn.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (table,)).fetchone()
     if rows < REBUILD_ROWS or (row is not None and row[0] > rows * EXISTING_RATIO):
         yield False
         return
-    defs = conn.execute("""SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
+    # Costliest first (GIN, then GiST, then B-tree, larger before smaller), so the builders finish together.
+    defs = conn.execute("""SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid),
+                                  pg_relation_size(i.indexrelid) * CASE a.amname WHEN 'gin' THEN 16
+                                                                    WHEN 'gist' THEN 4 ELSE 1 END
+                           FROM pg_index i JOIN pg_class r ON r.oid = i.indexrelid JOIN pg_am a ON a.oid = r.relam
                            WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary
                            AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)""",
                         (table,)).fetchall()
     fks = conn.execute("""SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
                           WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY conrelid, conname""",
                        ([table, *also],)).fetchall()
-    for name, _ in defs:
+    for name, _, _ in defs:
         conn.execute(f"DROP INDEX {name}")
     for rel, name, _ in fks:
         conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.SQL(rel), sql.Identifier(name)))
     yield True
-    for _, ddl in defs:
-        conn.execute(ddl)
+    with conn.cursor() as cur:
+        cur.executemany("""INSERT INTO deferred_indexes (name, table_name, ddl, cost) VALUES (%s, %s, %s, %s)
+                           ON CONFLICT (name) DO UPDATE SET ddl = excluded.ddl, cost = excluded.cost""",
+                        [(name, table, ddl.replace(" INDEX ", " INDEX IF NOT EXISTS ", 1), cost)
+                         for name, ddl, cost in defs])
     for rel, name, ddl in fks:  # validated by one join over the table, not row by row
         conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(sql.SQL(rel), sql.Identifier(name),
                                                                            sql.SQL(ddl)))
     conn.execute(f"ANALYZE {table} ({KEYS[table]})")  # the columns loads join on (index expressions are dear)
+
+
+def build_deferred(conn: psycopg.Connection, builders: int = BUILDERS) -> int:
+    """Make the indexes in deferred_indexes, `builders` at a time on connections of their own (PostgreSQL 15
+    builds a GIN index on one core; two CREATE INDEX on one table share its lock): the number made."""
+    target = make_conninfo(conn.info.dsn, password=conn.info.password or None)
+    with psycopg.connect(target, autocommit=True) as c:
+        names = [n for (n,) in c.execute("SELECT name FROM deferred_indexes ORDER BY cost DESC, name")]
+    queue, lock = list(reversed(names)), threading.Lock()
+    made: list[int] = []
+    failed: list[Exception] = []
+
+    def builder() -> None:
+        try:
+            with psycopg.connect(target) as c:
+                made.append(_build_queued(c, queue, lock))
+        except Exception as exc:  # noqa: BLE001  (raised again in the caller's thread; its row stays pending)
+            failed.append(exc)
+
+    threads = [threading.Thread(target=builder) for _ in range(min(builders, len(names)))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failed:
+        raise failed[0]
+    return sum(made)
+
+
+def _build_queued(c: psycopg.Connection, queue: list[str], lock: threading.Lock) -> int:
+    """Make deferred indexes taken from `queue` until it is empty, each made and its row deleted in one
+    transaction; one another builder holds is skipped (it is making it). The number made."""
+    c.execute("SET statement_timeout = 0")
+    c.execute(f"SET maintenance_work_mem = '{BUILD_MEMORY}'")
+    made = 0
+    while True:
+        with lock:
+            if not queue:
+                return made
+            name = queue.pop()
+        row = c.execute("SELECT ddl FROM deferred_indexes WHERE name = %s FOR UPDATE SKIP LOCKED",
+                        (name,)).fetchone()
+        if row is not None:
+            c.execute(row[0])
+            c.execute("DELETE FROM deferred_indexes WHERE name = %s", (name,))
+            made += 1
+        c.commit()

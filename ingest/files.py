@@ -173,6 +173,8 @@ def load_csv(conn: psycopg.Connection, kind: str, path: Path, crs: str = "wgs84"
     header = [h.lower() for h in table.header]
     if not _header_ok(report, header):
         return report
+    if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+        bulk.build_deferred(conn)  # what a load stopped after its commit left to make
     bulk.tune(conn)
     conn.execute(f"CREATE TEMP TABLE file_stage ({KINDS[kind][3]}) ON COMMIT DROP")
     try:  # checked column by column, a block at a time; the rows it is not sure of take the per-row checks
@@ -203,6 +205,7 @@ def load_csv(conn: psycopg.Connection, kind: str, path: Path, crs: str = "wgs84"
     bump_data_version(conn)
     conn.commit()
     report.committed = True
+    bulk.build_deferred(conn)  # the indexes a large load dropped, made on several connections at once
     if rejects:
         report.rejects_path = write_rejects(path, table.header, rejects)
     return report

@@ -36,17 +36,12 @@ _PUNCT = r"[[:punct:][:space:]（）()，、·]+"
 
 
 def normalise_name(name: str) -> str:
-    """Lower case, legal-form words and punctuation removed (mirrors NORM_SQL)."""
+    """Lower case, legal-form words and punctuation removed (mirrors the SQL function list_match_name)."""
     s = re.sub(_LEGAL, "", (name or "").lower())
     return re.sub(r"[\W_（）()，、·]+", " ", s).strip()
 
 
-def norm_sql(col: str) -> str:
-    """SQL for a column's name normalised as `normalise_name` does."""
-    return f"btrim(regexp_replace(regexp_replace(lower({col}), '{_LEGAL}', '', 'g'), '{_PUNCT}', ' ', 'g'))"
-
-
-# The same normalisation is the immutable SQL function list_match_name (migration 0019), stored for each
+# The same normalisation is the immutable SQL function list_match_name (migrations 0019, 0023), stored for each
 # facility as match_zh and match_en and indexed: names are found on the names as compared, not on the raw
 # names whose shared legal forms make every company look alike.
 # Similar Chinese names are searched from this similarity up: a lower one cannot reach REVIEW without

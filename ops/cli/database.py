@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from db.connection import connect
 from ops.cli.common import ensure_db, settings
 from ops.cluster import embedded_cluster
 
@@ -52,13 +53,17 @@ def status() -> None:
 
 @db.command()
 def upgrade() -> None:
-    """Apply the migrations."""
+    """Apply the migrations, and make any index a bulk load stopped after its commit left deferred."""
     from db import migrations as migrate
+    from ingest.bulk import build_deferred
 
     s = settings()
     ensure_db(s)
     migrate.upgrade(s.dsn())
     click.echo(f"database at migration {migrate.current_revision(s.dsn())}")
+    with connect(s) as conn:
+        if made := build_deferred(conn):
+            click.echo(f"made {made} indexes a stopped bulk load had left to make")
 
 
 @db.command()

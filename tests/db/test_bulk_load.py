@@ -1,13 +1,15 @@
 """Bulk loads checked column by column: the same row-level report and rows as the per-row checks, all or nothing,
-and for large loads the secondary indexes dropped and built again."""
+and for large loads the secondary indexes dropped and built again (after the commit, on two connections)."""
 
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 
 from ingest import bulk
 from ingest import files as loader
 from ingest.files import load_csv
+from ops.cli import main as cli
 
 pytestmark = pytest.mark.db
 
@@ -202,3 +204,32 @@ def _cells(conn) -> list[tuple]:
                                   round((sx / n)::numeric, 2), round((sy / n)::numeric, 2)
                            FROM facility_cells WHERE n > 0 ORDER BY 1, 2, 3, 4, 5""").fetchall()
 
+
+
+def _index_defs(conn, table: str) -> list[str]:
+    return sorted(r[0] for r in conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", (table,)))
+
+
+def test_indexes_a_stopped_load_deferred_are_made_by_the_next_upgrade(conn, tmp_path, monkeypatch, settings):
+    monkeypatch.setattr(bulk, "REBUILD_ROWS", 5)
+    monkeypatch.setattr(bulk, "EXISTING_RATIO", 1e9)
+    before = _index_defs(conn, "facilities")
+    build = bulk.build_deferred
+    monkeypatch.setattr(bulk, "build_deferred", lambda conn: 0)  # the load stops right after its commit
+    rows = [f"dfr{i},延后厂{i},Deferred {i},,,cement,,{116 + i / 1000:.4f},39.6,," for i in range(20)]
+    good = _write(tmp_path, "deferred.csv", FAC_HEADER.replace(",registration_no", ""), rows)
+    report = load_csv(conn, "facilities", good, dataset_id="bulk-deferred")
+    assert report.committed and report.inserted == 20
+    pending = {r[0] for r in conn.execute("SELECT name FROM deferred_indexes WHERE table_name = 'facilities'")}
+    missing = set(before) - set(_index_defs(conn, "facilities"))
+    assert pending and len(missing) == len(pending) == 13  # the non-unique ones, recorded in the load's commit
+    conn.commit()
+    monkeypatch.setattr(bulk, "build_deferred", build)
+    result = CliRunner().invoke(cli, ["db", "upgrade"], env={"DATABASE_URL": settings.dsn()})
+    assert result.exit_code == 0, result.output
+    assert "made 13 indexes a stopped bulk load had left to make" in result.output
+    assert _index_defs(conn, "facilities") == before  # the same definitions, made again
+    assert conn.execute("SELECT count(*) FROM deferred_indexes").fetchone()[0] == 0
+    assert build(conn) == 0  # nothing left
+    conn.execute("DELETE FROM facilities WHERE dataset_id = 'bulk-deferred'")
+    conn.commit()
