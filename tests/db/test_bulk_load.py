@@ -233,3 +233,13 @@ def test_indexes_a_stopped_load_deferred_are_made_by_the_next_upgrade(conn, tmp_
     assert build(conn) == 0  # nothing left
     conn.execute("DELETE FROM facilities WHERE dataset_id = 'bulk-deferred'")
     conn.commit()
+
+
+def test_the_embedded_cluster_spaces_checkpoints_for_bulk_loads(cluster, conn):
+    settings = dict(conn.execute("""SELECT name, setting FROM pg_settings WHERE name IN
+                                    ('max_wal_size', 'checkpoint_timeout', 'wal_compression')""").fetchall())
+    assert settings["max_wal_size"] == "8192" and settings["checkpoint_timeout"] == "900"  # MB, s
+    assert settings["wal_compression"] in ("lz4", "pglz")
+    conf = (cluster.datadir / "postgresql.conf").read_text()
+    cluster._bulk_settings()  # a second start adds nothing
+    assert (cluster.datadir / "postgresql.conf").read_text() == conf and conf.count("bluemap bulk loads") == 1
