@@ -276,11 +276,14 @@ def tune(conn: psycopg.Connection) -> None:
 
 
 @contextmanager
-def rebuilt_indexes(conn: psycopg.Connection, table: str, rows: int, also: tuple[str, ...] = ()) -> Iterator[bool]:
+def rebuilt_indexes(conn: psycopg.Connection, table: str, rows: int, also: tuple[str, ...] = (),
+                    unique: bool = False) -> Iterator[bool]:
     """For a large load into a mostly-new `table`: its non-unique indexes and the foreign keys of it and of the
-    tables in `also` (filled by its triggers) dropped; the keys added again (one validating join each) and the
-    table analysed in the load's transaction, the indexes recorded in deferred_indexes for `build_deferred` to
-    make after the commit (a failed load rolls all of it back). Yields whether it did."""
+    tables in `also` (filled by its triggers) dropped, and with `unique` its unique constraints no key refers to
+    (the load must then insert no duplicate itself: the table is locked, and they are added back, so checked, in
+    the load's transaction); the keys added again (one validating join each) and the table analysed in the
+    transaction, the indexes recorded in deferred_indexes for `build_deferred` to make after the commit (a failed
+    load rolls all of it back). Yields whether it did."""
     row = conn.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (table,)).fetchone()
     if rows < REBUILD_ROWS or (row is not None and row[0] > rows * EXISTING_RATIO):
         yield False
@@ -296,11 +299,20 @@ def rebuilt_indexes(conn: psycopg.Connection, table: str, rows: int, also: tuple
     fks = conn.execute("""SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
                           WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY conrelid, conname""",
                        ([table, *also],)).fetchall()
+    uniques = conn.execute("""SELECT u.conname, pg_get_constraintdef(u.oid) FROM pg_constraint u
+                              WHERE u.conrelid = %s::regclass AND u.contype = 'u' AND %s AND NOT EXISTS (
+                                  SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = u.conindid)""",
+                           (table, unique)).fetchall()
     for name, _, _ in defs:
         conn.execute(f"DROP INDEX {name}")
     for rel, name, _ in fks:
         conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.SQL(rel), sql.Identifier(name)))
+    for name, _ in uniques:  # made again by one sorted build instead of a million inserts in random key order
+        conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.SQL(table), sql.Identifier(name)))
     yield True
+    for name, ddl in uniques:
+        conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(sql.SQL(table), sql.Identifier(name),
+                                                                           sql.SQL(ddl)))
     with conn.cursor() as cur:
         cur.executemany("""INSERT INTO deferred_indexes (name, table_name, ddl, cost) VALUES (%s, %s, %s, %s)
                            ON CONFLICT (name) DO UPDATE SET ddl = excluded.ddl, cost = excluded.cost""",

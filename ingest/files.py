@@ -111,20 +111,25 @@ def _commit_companies(conn: psycopg.Connection, ds: Dataset, synthetic: bool) ->
                          WHERE company_id IS NOT NULL ON CONFLICT DO NOTHING""")
 
 
-def _commit_facilities(conn: psycopg.Connection, ds: Dataset, synthetic: bool, report: FileReport) -> int:
+def _commit_facilities(conn: psycopg.Connection, ds: Dataset, synthetic: bool, report: FileReport,
+                       keyless: bool = False) -> int:
+    """Companies, then the staged facilities new to the data set (`keyless`: its unique key is dropped for the
+    load, so the rows already on file are left out by a join rather than by the key's conflicts)."""
     skip_merged_facilities(conn, ds.id, report)  # merged away by a reviewer: not brought back
     _commit_companies(conn, ds, synthetic)
+    new_only = ("WHERE NOT EXISTS (SELECT 1 FROM facilities f WHERE f.dataset_id = %(ds)s AND f.ext_id = s.ext_id)"
+                if keyless else "")
     cur = conn.execute(f"""
         INSERT INTO facilities (dataset_id, ext_id, company_id, name_zh, name_en, industry, address, source_crs,
                                 key_monitored, area_code, synthetic, geom, location_precision)
         SELECT * FROM (
-            SELECT DISTINCT ON (s.ext_id) %s, s.ext_id, coalesce(s.company_id, c.id), s.name_zh, s.name_en,
-                   s.industry, s.address, s.source_crs, s.key_monitored, s.area_code, %s, s.geom,
+            SELECT DISTINCT ON (s.ext_id) %(ds)s, s.ext_id, coalesce(s.company_id, c.id), s.name_zh, s.name_en,
+                   s.industry, s.address, s.source_crs, s.key_monitored, s.area_code, %(syn)s, s.geom,
                    coalesce(s.location_precision, 'exact')
-            FROM {COMPANY}) AS d
+            FROM {COMPANY} {new_only}) AS d
         -- Stored in space-filling-curve order: a map tile's facilities then sit on few table pages.
         ORDER BY ST_GeoHash(d.geom, 10)
-        ON CONFLICT (dataset_id, ext_id) DO NOTHING""", (ds.id, synthetic))
+        {"" if keyless else "ON CONFLICT (dataset_id, ext_id) DO NOTHING"}""", {"ds": ds.id, "syn": synthetic})
     assign_area_codes(conn, ds.id)
     return cur.rowcount
 
@@ -191,8 +196,8 @@ def load_csv(conn: psycopg.Connection, kind: str, path: Path, crs: str = "wgs84"
     ds = dataset or upload_dataset(path.name, licence, dataset_id)
     register_dataset(conn, ds)
     if kind == "facilities":
-        with bulk.rebuilt_indexes(conn, "facilities", report.valid, also=("companies",)):  # summaries: set-based
-            report.inserted = _commit_facilities(conn, ds, ds.synthetic, report)
+        with bulk.rebuilt_indexes(conn, "facilities", report.valid, also=("companies",), unique=True) as keyless:
+            report.inserted = _commit_facilities(conn, ds, ds.synthetic, report, keyless)
     else:
         before = report.error_count
         with bulk.rebuilt_indexes(conn, "violations", report.valid, also=("violation_status_history",)):

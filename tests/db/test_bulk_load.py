@@ -144,6 +144,14 @@ def test_large_loads_rebuild_indexes_and_cells_all_or_nothing(conn, tmp_path, mo
     assert _indexes(conn, "facilities") == before and _constraints(conn) == keys  # dropped and made again
     cells_after = conn.execute("SELECT sum(n) FROM facility_cells WHERE z = 0").fetchone()[0]
     assert cells_after == cells_before + 40  # the cluster cells count the new facilities
+    # again with 10 more: the unique key is dropped for the load, and the 40 on file are not inserted twice
+    more = [f"big{i},大厂{i},Big {i},,,cement,,{116 + i / 1000:.4f},39.5,," for i in range(40, 50)]
+    again = _write(tmp_path, "again.csv", FAC_HEADER.replace(",registration_no", ""),
+                   [r.rsplit(",", 1)[0] for r in rows] + more + [more[0]])  # and one of them twice in the file
+    report = load_csv(conn, "facilities", again, dataset_id="bulk-big")
+    assert report.committed and report.inserted == 10
+    assert conn.execute("SELECT count(*) FROM facilities WHERE dataset_id = 'bulk-big'").fetchone()[0] == 50
+    assert _indexes(conn, "facilities") == before and _constraints(conn) == keys
     conn.execute("DELETE FROM facilities WHERE dataset_id = 'bulk-big'")
     conn.commit()
 
