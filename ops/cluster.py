@@ -11,7 +11,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-
 # Appended once to postgresql.conf (new and existing clusters): a national bulk load writes several GB of WAL,
 # and at 2 GB between checkpoints it met one every 11-22 s, each making the next write of every page a full image.
 BULK_MARK = "# bluemap bulk loads"
