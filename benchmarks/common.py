@@ -28,8 +28,10 @@ def bench_url(fresh: bool = False) -> str:
         if exists and fresh:
             c.execute(f'DROP DATABASE "{BENCH_DB}" WITH (FORCE)')
             exists = None
-        if not exists:
-            c.execute(f'CREATE DATABASE "{BENCH_DB}"')
+        if not exists:  # with the collation a new embedded cluster has (C), whatever this cluster's default
+            ctype = c.execute("SELECT datctype FROM pg_database WHERE datname = 'template1'").fetchone()[0]
+            c.execute(f"""CREATE DATABASE "{BENCH_DB}" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C'
+                          LC_CTYPE '{ctype}'""")
     url = f"{base}/{BENCH_DB}"
     with psycopg.connect(url, autocommit=True) as c:
         c.execute("CREATE EXTENSION IF NOT EXISTS postgis")

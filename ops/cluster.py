@@ -104,8 +104,11 @@ class Cluster:
             return
         self.root.mkdir(parents=True, exist_ok=True)
         self._own(self.datadir, self.sockdir, self.logfile.parent)
+        # Collation C: code-point order, as C.UTF-8 sorts, but compared byte by byte rather than through the C
+        # library (a national load's sorts and text index builds took 15-20 % longer); C.UTF-8 stays the ctype
+        # (upper/lower, regular expression classes and trigram letters of Chinese text).
         res = self._run("initdb", "-D", str(self.datadir), "-U", self.user, "--auth=trust",
-                        "-E", "UTF8", "--locale=C.UTF-8", check=False)
+                        "-E", "UTF8", "--locale=C.UTF-8", "--lc-collate=C", check=False)
         if res.returncode != 0:
             raise ClusterError(f"initdb failed: {res.stderr.strip() or res.stdout.strip()}")
         with open(self.datadir / "postgresql.conf", "a") as conf:

@@ -243,11 +243,14 @@ def test_indexes_a_stopped_load_deferred_are_made_by_the_next_upgrade(conn, tmp_
     conn.commit()
 
 
-def test_the_embedded_cluster_spaces_checkpoints_for_bulk_loads(cluster, conn):
+def test_the_embedded_cluster_is_set_up_for_bulk_loads(cluster, conn):
     settings = dict(conn.execute("""SELECT name, setting FROM pg_settings WHERE name IN
                                     ('max_wal_size', 'checkpoint_timeout', 'wal_compression')""").fetchall())
     assert settings["max_wal_size"] == "8192" and settings["checkpoint_timeout"] == "900"  # MB, s
     assert settings["wal_compression"] in ("lz4", "pglz")
+    # text compared byte by byte (the code-point order C.UTF-8 gives, faster); characters classed as UTF-8
+    assert conn.execute("SELECT datcollate, datctype FROM pg_database WHERE datname = current_database()"
+                        ).fetchone() == ("C", "C.UTF-8")
     conf = (cluster.datadir / "postgresql.conf").read_text()
     cluster._bulk_settings()  # a second start adds nothing
     assert (cluster.datadir / "postgresql.conf").read_text() == conf and conf.count("bluemap bulk loads") == 1
