@@ -300,9 +300,9 @@ def rebuilt_indexes(conn: psycopg.Connection, table: str, rows: int, also: tuple
                           WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY conrelid, conname""",
                        ([table, *also],)).fetchall()
     uniques = conn.execute("""SELECT u.conname, pg_get_constraintdef(u.oid) FROM pg_constraint u
-                              WHERE u.conrelid = %s::regclass AND u.contype = 'u' AND %s AND NOT EXISTS (
+                              WHERE u.conrelid = %s::regclass AND u.contype = 'u' AND NOT EXISTS (
                                   SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = u.conindid)""",
-                           (table, unique)).fetchall()
+                           (table,)).fetchall() if unique else []
     for name, _, _ in defs:
         conn.execute(f"DROP INDEX {name}")
     for rel, name, _ in fks:

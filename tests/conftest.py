@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import socket
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -20,6 +23,19 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def served(app) -> Iterator[str]:
+    """`app` served over HTTP on a free loopback port (werkzeug, threaded): its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
 
 
 def _unavailable(reason: str):

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
 from dataclasses import dataclass, field
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import ARTIFACTS, _free_port, _unavailable
+from tests.conftest import ARTIFACTS, _unavailable, served
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # Chromium's own chatter about software WebGL is not an error of the page.
@@ -20,11 +18,8 @@ IGNORED = ("GPU stall due to ReadPixels", "WebGL", "Automatic fallback to softwa
 @pytest.fixture(scope="session")
 def live_url(app):
     """The app served over HTTP on a free loopback port for the whole session."""
-    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

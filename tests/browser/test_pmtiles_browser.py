@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
 from tests.browser.conftest import wait_for_map
-from tests.conftest import _free_port
+from tests.conftest import served
 from tiles.publish import publish
 
 pytestmark = pytest.mark.browser
@@ -27,11 +24,8 @@ def archive_url(settings, db_url, tmp_path_factory):
         publish(conn, folder / "low.pmtiles", MAXZOOM)
     app = create_app(settings.model_copy(update={
         "pmtiles_dir": folder, "pmtiles_url": "/pmtiles/low.pmtiles", "pmtiles_maxzoom": MAXZOOM}))
-    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(app) as url:
+        yield url
     app.extensions["pool"].close()
 
 
@@ -46,11 +40,8 @@ def basemap_url(settings, db_url, tmp_path_factory):
     with psycopg.connect(db_url) as conn:
         publish(conn, folder / "base.pmtiles", MAXZOOM, ["basemap", "streets"])
     app = create_app(settings.model_copy(update={"pmtiles_dir": folder, "basemap_url": "/pmtiles/base.pmtiles"}))
-    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(app) as url:
+        yield url
     app.extensions["pool"].close()
 
 

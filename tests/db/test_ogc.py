@@ -6,13 +6,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from exports import selection
-from tests.conftest import _free_port, _unavailable
+from tests.conftest import _unavailable, served
 
 CONFORMANCE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 
@@ -122,11 +120,8 @@ def test_bad_requests(client, url, status):
 
 @pytest.fixture(scope="module")
 def live(app):
-    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/ogc"
-    server.shutdown()
+    with served(app) as url:
+        yield f"{url}/ogc"
 
 
 def gdal(*args):
