@@ -8,7 +8,9 @@ a private link alerts only the brand's own users, and a facility private to a br
 alerts no one else. List events go to the brand's users; AQI events to area subscribers whose threshold the
 category crossed. Events from before a subscription was made are not sent to it. Batches are claimed with
 FOR UPDATE SKIP LOCKED, so several workers share the outbox; a batch that wrote deliveries NOTIFYs
-`bluemap_alerts_matched` at its commit, for the worker's sending thread.
+`bluemap_alerts_matched` at its commit, for the worker's sending thread. A bulk load of records queues one
+`alert_event_batches` row instead of its events (migration 0025): each batch written here first writes out the
+events of up to `batch` of those records (`expand_alert_batch`).
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ def match_batch(conn: psycopg.Connection, batch: int = 5000) -> tuple[int, int]:
     Returns (events, deliveries); (0, 0) when the outbox is empty (or all of it is claimed by others)."""
     with conn.transaction():
         conn.execute("SET LOCAL jit = off")  # compiling the plan costs more than it saves here
+        conn.execute("SELECT expand_alert_batch(%s)", (batch,))  # a bulk load's events, a chunk at a time
         ids = [r[0] for r in conn.execute(CLAIM, {"batch": batch})]
         if not ids:
             return 0, 0

@@ -27,9 +27,14 @@ def register_dataset(conn: psycopg.Connection, ds: Dataset) -> None:
     )
 
 
-def bump_data_version(conn: psycopg.Connection) -> int:
-    """Mark that data changed (caches key on this number), rebuilding derived tables first when stale."""
-    conn.execute("SELECT refresh_facility_cells()")
+REFRESH_DERIVED = "SELECT refresh_facility_cells()"  # the factories' cluster cells, when a bulk change left them stale
+
+
+def bump_data_version(conn: psycopg.Connection, derived: bool = True) -> int:
+    """Mark that data changed (caches key on this number), rebuilding derived tables first when stale (not with
+    `derived`=False: the caller runs REFRESH_DERIVED after its commit; tiles read the live data until then)."""
+    if derived:
+        conn.execute(REFRESH_DERIVED)
     row = conn.execute(
         "UPDATE data_version SET version = version + 1, changed_at = now() RETURNING version").fetchone()
     assert row is not None

@@ -27,6 +27,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from core.parse import FALSE, TRUE
+from db.staging import REFRESH_DERIVED
 from geo.datum import CHINA_BBOX
 from ingest.reader import BOM
 from standards.industries import INDUSTRIES
@@ -263,6 +264,7 @@ MAINTENANCE_WORK_MEM = "512MB"
 # Deferred indexes are made on this many connections at once, each with this much memory for its build.
 BUILDERS = max(2, min(4, os.cpu_count() or 2))
 BUILD_MEMORY = "256MB"
+DERIVED = "(derived tables)"  # the job in the builders' queue that refreshes them
 KEYS = {"facilities": "id, dataset_id, ext_id, company_id, area_code, geom",  # what ANALYZE looks at after
         "violations": "id, dataset_id, ext_id, facility_id"}
 
@@ -326,10 +328,14 @@ def rebuilt_indexes(conn: psycopg.Connection, table: str, rows: int, also: tuple
 
 def build_deferred(conn: psycopg.Connection, builders: int = BUILDERS) -> int:
     """Make the indexes in deferred_indexes, `builders` at a time on connections of their own (PostgreSQL 15
-    builds a GIN index on one core; two CREATE INDEX on one table share its lock): the number made."""
+    builds a GIN index on one core; two CREATE INDEX on one table share its lock), and the derived tables a bulk
+    change left stale alongside: the number of indexes made."""
     target = make_conninfo(conn.info.dsn, password=conn.info.password or None)
     with psycopg.connect(target, autocommit=True) as c:
         names = [n for (n,) in c.execute("SELECT name FROM deferred_indexes ORDER BY cost DESC, name")]
+        stale = c.execute("SELECT dirty FROM facility_cells_state").fetchone()
+    if stale and stale[0]:
+        names.insert(min(1, len(names)), DERIVED)  # after the costliest index: both cores busy from the start
     queue, lock = list(reversed(names)), threading.Lock()
     made: list[int] = []
     failed: list[Exception] = []
@@ -362,6 +368,10 @@ def _build_queued(c: psycopg.Connection, queue: list[str], lock: threading.Lock)
             if not queue:
                 return made
             name = queue.pop()
+        if name == DERIVED:
+            c.execute(REFRESH_DERIVED)
+            c.commit()
+            continue
         row = c.execute("SELECT ddl FROM deferred_indexes WHERE name = %s FOR UPDATE SKIP LOCKED",
                         (name,)).fetchone()
         if row is not None:

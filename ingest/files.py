@@ -134,8 +134,10 @@ def _commit_facilities(conn: psycopg.Connection, ds: Dataset, synthetic: bool, r
     return cur.rowcount
 
 
-def _commit_violations(conn: psycopg.Connection, ds: Dataset, synthetic: bool, report: FileReport) -> int:
-    # Resolve each row's facility first: in this upload's data set by id, or anywhere by USCC.
+def _commit_violations(conn: psycopg.Connection, ds: Dataset, synthetic: bool, report: FileReport,
+                       keyless: bool = False) -> int:
+    """Each row's facility resolved (in this upload's data set by id, or anywhere by USCC), then the records new
+    to the data set inserted (`keyless`: a bulk load, as for facilities; its alert events queued as one batch)."""
     conn.execute("ALTER TABLE file_stage ADD COLUMN facility_id bigint")
     conn.execute("""UPDATE file_stage s SET facility_id = f.id FROM facilities f
                     WHERE s.facility_ext_id IS NOT NULL AND f.ext_id = s.facility_ext_id
@@ -153,13 +155,19 @@ def _commit_violations(conn: psycopg.Connection, ds: Dataset, synthetic: bool, r
         col, val = ("facility_ext_id", ext) if ext else ("facility_uscc", code)
         report.add(line, col, f"no facility with {col} {val!r}")
     report.valid -= len(missing)
-    cur = conn.execute("""
+    new_only = ("AND NOT EXISTS (SELECT 1 FROM violations v WHERE v.dataset_id = %(ds)s AND v.ext_id = s.ext_id)"
+                if keyless else "")
+    if keyless:
+        conn.execute("SET LOCAL bluemap.alert_batch = on")  # migration 0025: the worker writes the events
+    cur = conn.execute(f"""
         INSERT INTO violations (dataset_id, ext_id, facility_id, violation_date, authority, category, legal_basis,
                                 penalty_cny, description, source, status, synthetic)
-        SELECT DISTINCT ON (ext_id) %s, ext_id, facility_id, violation_date, authority, category, legal_basis,
-               penalty_cny, description, source, status, %s
-        FROM file_stage WHERE facility_id IS NOT NULL
-        ON CONFLICT (dataset_id, ext_id) DO NOTHING""", (ds.id, synthetic))
+        SELECT DISTINCT ON (ext_id) %(ds)s, ext_id, facility_id, violation_date, authority, category, legal_basis,
+               penalty_cny, description, source, status, %(syn)s
+        FROM file_stage s WHERE facility_id IS NOT NULL {new_only}
+        {"" if keyless else "ON CONFLICT (dataset_id, ext_id) DO NOTHING"}""", {"ds": ds.id, "syn": synthetic})
+    if keyless:
+        conn.execute("SET LOCAL bluemap.alert_batch = off")
     return cur.rowcount
 
 
@@ -200,17 +208,18 @@ def load_csv(conn: psycopg.Connection, kind: str, path: Path, crs: str = "wgs84"
             report.inserted = _commit_facilities(conn, ds, ds.synthetic, report, keyless)
     else:
         before = report.error_count
-        with bulk.rebuilt_indexes(conn, "violations", report.valid, also=("violation_status_history",)):
-            report.inserted = _commit_violations(conn, ds, ds.synthetic, report)
+        with bulk.rebuilt_indexes(conn, "violations", report.valid, also=("violation_status_history",),
+                                  unique=True) as keyless:
+            report.inserted = _commit_violations(conn, ds, ds.synthetic, report, keyless)
         rejects += [(i.line, f"{i.column}: {i.reason}", []) for i in report.errors[before:]]
     if report.error_count and not skip_invalid:
         conn.rollback()
         report.inserted = 0
         return report
-    bump_data_version(conn)
+    bump_data_version(conn, derived=False)
     conn.commit()
     report.committed = True
-    bulk.build_deferred(conn)  # the indexes a large load dropped, made on several connections at once
+    bulk.build_deferred(conn)  # the indexes a large load dropped and the stale cells, made on several connections
     if rejects:
         report.rejects_path = write_rejects(path, table.header, rejects)
     return report

@@ -1,5 +1,5 @@
 """Tables of the alerts room (migration 0015): the event outbox, subscriptions, deliveries, allowed hosts; the
-index alert matching uses on the brands' supplier links (migration 0021)."""
+index alert matching uses on the brands' supplier links (migration 0021); bulk loads' event batches (0025)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, DOUBLE_PRECISION, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, DOUBLE_PRECISION, INT8MULTIRANGE, JSONB
 
 from db.tables.common import EMPTY_OBJECT, NOW, TIMESTAMPTZ, TRUE, metadata, ref
 from db.tables.foundation import brand_facility_links
@@ -31,6 +31,13 @@ alert_events = Table(
     Column("payload", JSONB, nullable=False, server_default=EMPTY_OBJECT),
     Column("created_at", TIMESTAMPTZ, nullable=False, server_default=NOW), Column("processed_at", TIMESTAMPTZ),
     Index("alert_events_pending_idx", "id", postgresql_where=text("processed_at IS NULL")),
+)
+
+# A bulk load's records, whose events the worker writes out (alerts.matching).
+alert_event_batches = Table(
+    "alert_event_batches", metadata,
+    Column("id", BigInteger, primary_key=True), Column("violation_ids", INT8MULTIRANGE, nullable=False),
+    Column("created_at", TIMESTAMPTZ, nullable=False, server_default=NOW),
 )
 
 alert_subscriptions = Table(

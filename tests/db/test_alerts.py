@@ -89,6 +89,50 @@ def test_outbox_row_is_written_in_the_changing_transaction(db_url):
     assert rows == [("new_record", fid, vid), ("monitoring_episode", fid, om)]
 
 
+BULK_ROWS = """
+    INSERT INTO violations (id, dataset_id, ext_id, facility_id, violation_date, authority, category, penalty_cny,
+                            source, status, synthetic)
+    SELECT CASE WHEN g %% 3 = 0 THEN nextval('violations_id_seq') + 0 * nextval('violations_id_seq')
+                ELSE nextval('violations_id_seq') END,  -- some ids skipped: a batch of several ranges
+           'synthetic-demo', %(tag)s || g, %(fid)s, date '2025-01-01' + g, 'EPB ' || g, 'air', g * 100, 'test',
+           (ARRAY['open', 'explained', 'rectified'])[1 + g %% 3]::violation_status, g %% 2 = 0
+    FROM generate_series(1, 7) g ORDER BY g"""
+
+
+def test_a_bulk_load_queues_one_batch_the_worker_writes_out(db_url):
+    with psycopg.connect(db_url) as c:
+        fid = facility(c)
+        c.commit()
+    sub = subscribe(db_url, user(db_url), target="facility", facility_id=fid)
+    tag = uuid.uuid4().hex[:8]
+    with psycopg.connect(db_url) as c:
+        c.execute(BULK_ROWS, {"tag": f"row-{tag}-", "fid": fid})  # one event per record, as before
+        c.commit()
+        before = c.execute("SELECT max(id) FROM alert_events").fetchone()[0]
+        c.execute("SET LOCAL bluemap.alert_batch = on")  # what a bulk load sets
+        c.execute(BULK_ROWS, {"tag": f"bat-{tag}-", "fid": fid})
+        at = c.execute("SELECT now()").fetchone()[0]
+        c.commit()
+        assert c.execute("SELECT count(*) FROM alert_events WHERE id > %s", (before,)).fetchone()[0] == 0
+        ranges = c.execute("SELECT violation_ids::text FROM alert_event_batches").fetchall()
+        assert len(ranges) == 1 and ranges[0][0].count(",") >= 2  # one batch, of several ranges
+        c.execute("UPDATE violations SET status = 'removed' WHERE ext_id = %s", (f"bat-{tag}-1",))
+        c.commit()
+    run(db_url, config(batch=3))  # written out three records at a time, across the gaps
+    with psycopg.connect(db_url) as c:
+        assert c.execute("SELECT count(*) FROM alert_event_batches").fetchone()[0] == 0
+        events = c.execute("""SELECT split_part(payload->>'ext_id', '-', 1), kind, payload - 'ext_id', created_at
+                              FROM alert_events WHERE facility_id = %s AND kind = 'new_record'
+                              ORDER BY payload->>'ext_id'""", (fid,)).fetchall()
+    per_row, batched = events[7:], events[:7]  # "bat-" sorts before "row-"
+    assert [e[0] for e in batched] == ["bat"] * 7 and [e[0] for e in per_row] == ["row"] * 7
+    assert [e[1:3] for e in batched] == [e[1:3] for e in per_row]  # the payloads the trigger writes
+    assert batched[0][2]["status"] == "explained"  # the record's status when it was loaded, not 'removed'
+    assert {e[3] for e in batched} == {at}  # the time of the load
+    got = [r[1] for r in deliveries(db_url, sub["id"])]
+    assert got.count("new_record") == 14 and got.count("status_change") == 1
+
+
 def test_status_changes_prtr_forms_and_lists_make_events(db_url):
     with psycopg.connect(db_url) as c:
         fid = facility(c)
