@@ -263,3 +263,23 @@ def test_the_embedded_cluster_is_set_up_for_bulk_loads(cluster, conn):
     conf = (cluster.datadir / "postgresql.conf").read_text()
     cluster._bulk_settings()  # a second start adds nothing
     assert (cluster.datadir / "postgresql.conf").read_text() == conf and conf.count("bluemap bulk loads") == 1
+
+
+def test_a_statement_of_100000_records_keeps_the_summaries(conn):
+    """The summary trigger's hashed branch (migration 0026) gives what an aggregate of the records gives."""
+    conn.execute("""INSERT INTO violations (dataset_id, ext_id, facility_id, violation_date, authority, category,
+                                            source, status, synthetic)
+                    SELECT 'synthetic-demo', 'sum100k-' || g, f.id, date '2020-01-01' + g % 1000, 'EPB', 'air', 'test',
+                           (ARRAY['open', 'explained', 'rectified', 'removed'])[1 + g % 4]::violation_status, true
+                    FROM generate_series(1, 100000) g
+                    JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM facilities
+                          ORDER BY id LIMIT 500) f ON f.k = g % 500""")
+    off = conn.execute("""SELECT count(*) FROM facilities f LEFT JOIN LATERAL (
+                              SELECT count(*) FILTER (WHERE status <> 'removed') AS n,
+                                     max(violation_date) FILTER (WHERE status <> 'removed') AS latest
+                              FROM violations v WHERE v.facility_id = f.id) s ON true
+                          WHERE (f.violation_count, f.latest_violation) IS DISTINCT FROM (s.n::int, s.latest)
+                          """).fetchone()[0]
+    assert off == 0
+    assert conn.execute("SHOW enable_nestloop").fetchone()[0] == "on"  # put back after the statement
+    conn.rollback()
