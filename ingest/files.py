@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import psycopg
 import pyarrow as pa
+from psycopg.copy import QueuedLibpqWriter
 from tqdm import tqdm
 
 from core.datasets import Dataset, upload_dataset
@@ -264,18 +265,39 @@ def _stage(conn: psycopg.Connection, report: FileReport, table: Table, header: l
 
 def _stage_bulk(conn: psycopg.Connection, report: FileReport, path: Path, crs: str
                 ) -> list[tuple[int, str, list[str]]]:
-    """COPY the rows the column checks are sure of, a block of the file at a time, then check the others one by
-    one (they make the report); bulk.Unsure (with rows staged and reported) when the file is not for this path."""
+    """COPY the rows the column checks are sure of, a block of the file at a time, on one COPY (a thread sends each
+    block while the next is checked, and the server stores it meanwhile), then check the others one by one (they
+    make the report); bulk.Unsure (with rows staged and reported) when the file is not for this path."""
     names = [c.split()[0] for c in KINDS[report.kind][3].split(", ")]
     rejects: list[tuple[int, str, list[str]]] = []
-    for table in bulk.batches(path):
-        first = report.rows + 2  # records are one a line (bulk.batches makes sure), after the header
-        with conn.cursor().copy("COPY file_stage FROM STDIN (FORMAT csv)") as copy:
-            ok = bulk.stage(copy.write, table, report.kind, crs, STATUSES, names, first)
-        report.rows += table.num_rows
-        report.valid += int(ok.sum())
-        rejects += _stage_doubtful(conn, report, table, np.flatnonzero(~ok), first, crs)
+    unsure: list[bulk.Unsure] = []
+    blocks = _until_unsure(bulk.batches(path), unsure)
+    doubtful: tuple[pa.Table, np.ndarray, int] | None = (pa.table({}), np.array([], dtype=np.int64), 0)
+    while doubtful is not None:
+        rejects += _stage_doubtful(conn, report, *doubtful, crs)
+        doubtful = None
+        with conn.cursor() as cur, cur.copy("COPY file_stage FROM STDIN (FORMAT csv)",
+                                            writer=QueuedLibpqWriter(cur)) as copy:
+            for table in blocks:
+                first = report.rows + 2  # records are one a line (bulk.batches makes sure), after the header
+                ok = bulk.stage(copy.write, table, report.kind, crs, STATUSES, names, first)
+                report.rows += table.num_rows
+                report.valid += int(ok.sum())
+                if not ok.all():  # the per-row checks COPY the block's other rows: this COPY ends first
+                    doubtful = (table, np.flatnonzero(~ok), first)
+                    break
+    if unsure:
+        raise unsure[0]
     return rejects
+
+
+def _until_unsure(blocks: Iterator[pa.Table], unsure: list[bulk.Unsure]) -> Iterator[pa.Table]:
+    """The blocks, ending (with the exception kept in `unsure`) where bulk.batches finds the file is not for the
+    column checks: raised inside a COPY, it would abort the COPY and with it the transaction."""
+    try:
+        yield from blocks
+    except bulk.Unsure as exc:
+        unsure.append(exc)
 
 
 def _stage_doubtful(conn: psycopg.Connection, report: FileReport, table: pa.Table, doubtful: np.ndarray,
