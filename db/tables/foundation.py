@@ -107,7 +107,6 @@ facilities = Table(
     Index("facilities_company_idx", "company_id"), Index("facilities_area_idx", "area_code"),
     Index("facilities_industry_idx", "industry"),
     # name search (0001, 0003)
-    Index("facilities_name_zh_trgm", "name_zh", postgresql_using="gin", postgresql_ops={"name_zh": "gin_trgm_ops"}),
     Index("facilities_name_en_trgm", func.lower(text("name_en")), postgresql_using="gin"),
     Index("facilities_name_zh_grams", func.name_grams(text("name_zh")), postgresql_using="gin"),
     Index("facilities_name_zh_pattern", "name_zh", postgresql_ops={"name_zh": "text_pattern_ops"}),
