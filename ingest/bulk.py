@@ -239,9 +239,9 @@ def violations(cols: Columns, crs: str, statuses: tuple[str, ...]) -> list[pa.Ar
 
 
 def stage(copy_write: Callable[[bytes], None], table: pa.Table, kind: str, crs: str, statuses: tuple[str, ...],
-          names: list[str], first: int = 2) -> np.ndarray:
-    """COPY (CSV, written by Arrow) the rows the column checks are sure of, numbered from line `first`; the mask
-    of those rows."""
+          names: list[str], first: int = 2, staged: Callable[[pa.Table], None] | None = None) -> np.ndarray:
+    """COPY (CSV, written by Arrow) the rows the column checks are sure of, numbered from line `first` (and hand
+    them to `staged`, as a table of the stage's columns); the mask of those rows."""
     cols = Columns(table)
     values = facilities(cols, crs) if kind == "facilities" else violations(cols, crs, statuses)
     keep = pa.array(cols.ok)
@@ -250,6 +250,8 @@ def stage(copy_write: Callable[[bytes], None], table: pa.Table, kind: str, crs: 
     buf = io.BytesIO()
     pacsv.write_csv(out, buf, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
     copy_write(buf.getvalue())
+    if staged is not None:
+        staged(out)
     return cols.ok
 
 

@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from core.datasets import Dataset, upload_dataset
 from db.staging import bump_data_version, ewkt_point, register_dataset
-from ingest import bulk, geocode_rows
+from ingest import bulk, geocode_rows, match_names
 from ingest import checks as v
 from ingest.facilities import assign_area_codes
 from ingest.geocode_rows import ADMIN_COLUMNS
@@ -113,24 +113,36 @@ def _commit_companies(conn: psycopg.Connection, ds: Dataset, synthetic: bool) ->
 
 
 def _commit_facilities(conn: psycopg.Connection, ds: Dataset, synthetic: bool, report: FileReport,
-                       keyless: bool = False) -> int:
+                       keyless: bool = False, names: match_names.MatchNames | None = None) -> int:
     """Companies, then the staged facilities new to the data set (`keyless`: its unique key is dropped for the
-    load, so the rows already on file are left out by a join rather than by the key's conflicts)."""
+    load, so the rows already on file are left out by a join rather than by the key's conflicts; with `names`,
+    their match names computed meanwhile on another connection, written instead of the trigger's)."""
     skip_merged_facilities(conn, ds.id, report)  # merged away by a reviewer: not brought back
     _commit_companies(conn, ds, synthetic)
     new_only = ("WHERE NOT EXISTS (SELECT 1 FROM facilities f WHERE f.dataset_id = %(ds)s AND f.ext_id = s.ext_id)"
                 if keyless else "")
+    matches = names.table() if keyless and names is not None else None
+    match_cols, match_join, match_vals = "", "", ""
+    if matches is not None:  # rows the other connection lacks (staged by the per-row checks) get the function's
+        match_cols, match_join = ", match_zh, match_en", f"LEFT JOIN {matches} m ON m.line = d.line"
+        match_vals = """, CASE WHEN m.line IS NULL THEN list_match_name(d.name_zh) ELSE m.match_zh END,
+                          CASE WHEN m.line IS NULL THEN list_match_name(d.name_en) ELSE m.match_en END"""
+        conn.execute("ALTER TABLE facilities DISABLE TRIGGER facilities_match_names")  # (locked for the load)
     cur = conn.execute(f"""
         INSERT INTO facilities (dataset_id, ext_id, company_id, name_zh, name_en, industry, address, source_crs,
-                                key_monitored, area_code, synthetic, geom, location_precision)
-        SELECT * FROM (
-            SELECT DISTINCT ON (s.ext_id) %(ds)s, s.ext_id, coalesce(s.company_id, c.id), s.name_zh, s.name_en,
-                   s.industry, s.address, s.source_crs, s.key_monitored, s.area_code, %(syn)s, s.geom,
-                   coalesce(s.location_precision, 'exact')
-            FROM {COMPANY} {new_only}) AS d
+                                key_monitored, area_code, synthetic, geom, location_precision{match_cols})
+        SELECT d.ds, d.ext_id, d.company_id, d.name_zh, d.name_en, d.industry, d.address, d.source_crs,
+               d.key_monitored, d.area_code, d.syn, d.geom, d.prec{match_vals}
+        FROM (
+            SELECT DISTINCT ON (s.ext_id) %(ds)s AS ds, s.ext_id, coalesce(s.company_id, c.id) AS company_id,
+                   s.name_zh, s.name_en, s.industry, s.address, s.source_crs, s.key_monitored, s.area_code,
+                   %(syn)s AS syn, s.geom, coalesce(s.location_precision, 'exact') AS prec, s.line
+            FROM {COMPANY} {new_only}) AS d {match_join}
         -- Stored in space-filling-curve order: a map tile's facilities then sit on few table pages.
         ORDER BY ST_GeoHash(d.geom, 10)
         {"" if keyless else "ON CONFLICT (dataset_id, ext_id) DO NOTHING"}""", {"ds": ds.id, "syn": synthetic})
+    if matches is not None:
+        conn.execute("ALTER TABLE facilities ENABLE TRIGGER facilities_match_names")
     assign_area_codes(conn, ds.id)
     return cur.rowcount
 
@@ -191,22 +203,39 @@ def load_csv(conn: psycopg.Connection, kind: str, path: Path, crs: str = "wgs84"
         bulk.build_deferred(conn)  # what a load stopped after its commit left to make
     bulk.tune(conn)
     conn.execute(f"CREATE TEMP TABLE file_stage ({KINDS[kind][3]}) ON COMMIT DROP")
+    bulky = table.how.startswith("CSV, UTF-8")
+    names = (match_names.MatchNames(conn) if bulky and kind == "facilities"
+             and path.stat().st_size >= match_names.MIN_BYTES else None)
+    try:
+        return _load(conn, report, table, path, crs, encoding, skip_invalid, dataset
+                     or upload_dataset(path.name, licence, dataset_id), progress, bulky, names)
+    finally:
+        if names is not None and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            names.drop()
+        elif names is not None:  # a load that failed inside its transaction: the next load drops them
+            names.close()
+
+
+def _load(conn: psycopg.Connection, report: FileReport, table: Table, path: Path, crs: str,
+          encoding: str | None, skip_invalid: bool, ds: Dataset, progress: bool, bulky: bool,
+          names: match_names.MatchNames | None) -> FileReport:
+    """load_csv, from staging on."""
+    kind, header = report.kind, [h.lower() for h in table.header]
     try:  # checked column by column, a block at a time; the rows it is not sure of take the per-row checks
-        if not table.how.startswith("CSV, UTF-8"):
+        if not bulky:
             raise bulk.Unsure
-        rejects = _stage_bulk(conn, report, path, crs)
+        rejects = _stage_bulk(conn, report, path, crs, names)
     except bulk.Unsure:  # not a file for the column checks (found out at worst after its last block): start again
         conn.execute("TRUNCATE file_stage")
-        report = FileReport(path.name, kind)
+        report, names = FileReport(path.name, kind), None  # (lines of records may differ from the blocks')
         rejects = _stage(conn, report, table, header, crs, progress)
     conn.execute("ANALYZE file_stage")  # row counts and distinct keys for the joins that follow
     if kind == "facilities":  # rows with an address and no coordinates: placed from the place index, or reported
         rejects += geocode_rows.place(conn, report, path, encoding)
-    ds = dataset or upload_dataset(path.name, licence, dataset_id)
     register_dataset(conn, ds)
     if kind == "facilities":
         with bulk.rebuilt_indexes(conn, "facilities", report.valid, also=("companies",), unique=True) as keyless:
-            report.inserted = _commit_facilities(conn, ds, ds.synthetic, report, keyless)
+            report.inserted = _commit_facilities(conn, ds, ds.synthetic, report, keyless, names)
     else:
         before = report.error_count
         with bulk.rebuilt_indexes(conn, "violations", report.valid, also=("violation_status_history",),
@@ -263,12 +292,13 @@ def _stage(conn: psycopg.Connection, report: FileReport, table: Table, header: l
     return rejects
 
 
-def _stage_bulk(conn: psycopg.Connection, report: FileReport, path: Path, crs: str
-                ) -> list[tuple[int, str, list[str]]]:
+def _stage_bulk(conn: psycopg.Connection, report: FileReport, path: Path, crs: str,
+                names: match_names.MatchNames | None = None) -> list[tuple[int, str, list[str]]]:
     """COPY the rows the column checks are sure of, a block of the file at a time, on one COPY (a thread sends each
     block while the next is checked, and the server stores it meanwhile), then check the others one by one (they
     make the report); bulk.Unsure (with rows staged and reported) when the file is not for this path."""
-    names = [c.split()[0] for c in KINDS[report.kind][3].split(", ")]
+    columns = [c.split()[0] for c in KINDS[report.kind][3].split(", ")]
+    staged = None if names is None else (lambda out: names.add(out.select(["line", "name_zh", "name_en"])))
     rejects: list[tuple[int, str, list[str]]] = []
     unsure: list[bulk.Unsure] = []
     blocks = _until_unsure(bulk.batches(path), unsure)
@@ -280,7 +310,7 @@ def _stage_bulk(conn: psycopg.Connection, report: FileReport, path: Path, crs: s
                                             writer=QueuedLibpqWriter(cur)) as copy:
             for table in blocks:
                 first = report.rows + 2  # records are one a line (bulk.batches makes sure), after the header
-                ok = bulk.stage(copy.write, table, report.kind, crs, STATUSES, names, first)
+                ok = bulk.stage(copy.write, table, report.kind, crs, STATUSES, columns, first, staged)
                 report.rows += table.num_rows
                 report.valid += int(ok.sum())
                 if not ok.all():  # the per-row checks COPY the block's other rows: this COPY ends first

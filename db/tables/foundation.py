@@ -8,7 +8,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    Computed,
     Date,
     ForeignKey,
     Index,
@@ -95,9 +94,8 @@ facilities = Table(
     Column("violations_synthetic", Boolean, nullable=False, server_default=FALSE),
     ref("private_to_brand", "brands.id"),  # 0009: made from this brand's private list rows alone: hidden to others
     Column("location_precision", Text, nullable=False, server_default=text("'exact'::text")),  # 0011
-    # 0019: the names as supplier-list matching compares them
-    Column("match_zh", Text, Computed("list_match_name(name_zh)", persisted=True)),
-    Column("match_en", Text, Computed("list_match_name(name_en)", persisted=True)),
+    # 0019: the names as supplier-list matching compares them (list_match_name of the names; 0029: set by a trigger)
+    Column("match_zh", Text), Column("match_en", Text),
     Index("facilities_match_zh", "match_zh"), Index("facilities_match_en", "match_en"),
     Index("facilities_match_zh_trgm", "match_zh", postgresql_using="gin", postgresql_ops={"match_zh": "gin_trgm_ops"}),
     Index("facilities_match_en_words", func.to_tsvector(text("'simple'::regconfig"), text("match_en")),

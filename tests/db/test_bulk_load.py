@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from ingest import bulk
+from ingest import bulk, match_names
 from ingest import files as loader
 from ingest.files import load_csv
 from ops.cli import main as cli
@@ -283,3 +283,30 @@ def test_a_statement_of_100000_records_keeps_the_summaries(conn):
     assert off == 0
     assert conn.execute("SHOW enable_nestloop").fetchone()[0] == "on"  # put back after the statement
     conn.rollback()
+
+
+def test_match_names_made_on_another_connection_are_the_functions(conn, tmp_path, monkeypatch):
+    """A large facilities file: its match names come from a connection of their own (ingest.match_names), rows
+    the per-row checks staged get the function's; the trigger is on again and the helper's tables are gone."""
+    monkeypatch.setattr(bulk, "REBUILD_ROWS", 5)
+    monkeypatch.setattr(bulk, "EXISTING_RATIO", 1e9)
+    monkeypatch.setattr(bulk, "BLOCK_SIZE", 400)
+    monkeypatch.setattr(match_names, "MIN_BYTES", 0)
+    made: list = []
+    monkeypatch.setattr(match_names.MatchNames, "table",
+                        lambda self, real=match_names.MatchNames.table: made.append(real(self)) or made[-1])
+    rows = [f"mn{i},北京{i}号水泥有限公司,Beijing No. {i} Cement Co. Ltd.,,,cement,,{116 + i / 1000:.4f},39.7,,,"
+            for i in range(30)]
+    rows[17] = "mn17,天津钢铁集团,Tianjin Steel Group,,,cement,,116.02,39.7,,,110108000000016"  # per-row checks
+    report = load_csv(conn, "facilities", _write(tmp_path, "names.csv", FAC_HEADER, rows), dataset_id="bulk-names")
+    assert report.committed and report.inserted == 30 and made and made[0] is not None
+    got = conn.execute("""SELECT count(*), count(*) FILTER (WHERE match_zh IS NOT DISTINCT FROM list_match_name(name_zh)
+                                                   AND match_en IS NOT DISTINCT FROM list_match_name(name_en)),
+                                 count(*) FILTER (WHERE match_zh = '天津钢铁')
+                          FROM facilities WHERE dataset_id = 'bulk-names'""").fetchone()
+    assert got == (30, 30, 1)
+    assert conn.execute("SELECT tgenabled FROM pg_trigger WHERE tgname = 'facilities_match_names'").fetchone() == ("O",)
+    assert conn.execute("SELECT count(*) FROM pg_class WHERE starts_with(relname, %s)",
+                        (match_names.PREFIX,)).fetchone()[0] == 0
+    conn.execute("DELETE FROM facilities WHERE dataset_id = 'bulk-names'")
+    conn.commit()

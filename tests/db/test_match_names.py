@@ -31,3 +31,24 @@ def test_same_names_as_the_single_expression(conn):
     # and the Python twin the list matcher applies to uploaded rows agrees on real names
     for s, new, _ in rows[-7:-1]:
         assert normalise_name(s) == new
+
+
+def test_the_trigger_keeps_the_match_names(conn):
+    """Migration 0029: plain columns, set from the names at each insert and at each update naming a name column
+    (or a match column: they cannot be set to anything else); other updates leave them alone."""
+    fid = conn.execute("""INSERT INTO facilities (dataset_id, ext_id, name_zh, name_en, industry, geom)
+                          VALUES ('synthetic-demo', 'match-trigger', '北京水泥厂有限公司',
+                                  'Beijing Cement Co., Ltd.', 'cement', ST_SetSRID(ST_MakePoint(116.4, 39.9), 4326))
+                          RETURNING id""").fetchone()[0]
+
+    def names():
+        return conn.execute("SELECT match_zh, match_en FROM facilities WHERE id = %s", (fid,)).fetchone()
+
+    assert names() == ("北京水泥", "beijing cement")
+    conn.execute("UPDATE facilities SET name_en = 'Tianjin Steel Group' WHERE id = %s", (fid,))
+    assert names() == ("北京水泥", "tianjin steel")
+    conn.execute("UPDATE facilities SET match_zh = 'forged', match_en = 'forged' WHERE id = %s", (fid,))
+    assert names() == ("北京水泥", "tianjin steel")
+    conn.execute("UPDATE facilities SET violation_count = 3 WHERE id = %s", (fid,))
+    assert names() == ("北京水泥", "tianjin steel")
+    conn.rollback()
