@@ -56,7 +56,8 @@ def page(browser, request):
     pg.on("console", lambda m: problems.items.append(f"console.{m.type}: {m.text}")
           if m.type == "error" and not any(s in m.text for s in IGNORED) else None)
     pg.on("pageerror", lambda e: problems.items.append(f"page error: {e}"))
-    pg.on("requestfailed", lambda r: problems.items.append(f"request failed: {r.url} {r.failure}"))
+    pg.on("requestfailed", lambda r: None if _cancelled_tile(r.url, r.failure) else problems.items.append(
+        f"request failed: {r.url} {r.failure}"))
     pg.on("response", lambda r: problems.items.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
     pg.problems = problems
     yield pg
@@ -64,6 +65,11 @@ def page(browser, request):
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name).strip("_")
     pg.screenshot(path=str(ARTIFACTS / f"{safe}.png"))
     context.close()
+
+
+def _cancelled_tile(url: str, failure: str | None) -> bool:
+    """A tile the map stopped wanting (it moved on): MapLibre aborts its request, by design, not a failure."""
+    return "net::ERR_ABORTED" in (failure or "") and "/tiles/" in url
 
 
 def wait_for_map(pg, timeout: int = 30000) -> None:
