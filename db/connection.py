@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Protocol
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool
 
 
@@ -47,6 +48,11 @@ def connect(settings: Settings, autocommit: bool = False) -> Iterator[psycopg.Co
     with psycopg.connect(settings.dsn(), autocommit=autocommit) as conn:
         _configure(conn, settings.statement_timeout_ms * 40)  # bulk loads may run long
         yield conn
+
+
+def same_target(conn: psycopg.Connection) -> str:
+    """The conninfo of `conn`'s database, password included: more connections for one job (a bulk load's)."""
+    return make_conninfo(conn.info.dsn, password=conn.info.password or None)
 
 
 def make_pool(settings: Settings, dsn: str | None = None, name: str = "bluemap", replica: bool = False

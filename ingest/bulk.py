@@ -24,9 +24,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 from core.parse import FALSE, TRUE
+from db.connection import same_target
 from db.staging import REFRESH_DERIVED
 from geo.datum import CHINA_BBOX
 from ingest.reader import BOM
@@ -332,7 +332,7 @@ def build_deferred(conn: psycopg.Connection, builders: int = BUILDERS) -> int:
     """Make the indexes in deferred_indexes, `builders` at a time on connections of their own (PostgreSQL 15
     builds a GIN index on one core; two CREATE INDEX on one table share its lock), and the derived tables a bulk
     change left stale alongside: the number of indexes made."""
-    target = make_conninfo(conn.info.dsn, password=conn.info.password or None)
+    target = same_target(conn)
     with psycopg.connect(target, autocommit=True) as c:
         names = [n for (n,) in c.execute("SELECT name FROM deferred_indexes ORDER BY cost DESC, name")]
         stale = c.execute("SELECT dirty FROM facility_cells_state").fetchone()

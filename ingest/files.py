@@ -302,9 +302,7 @@ def _stage_bulk(conn: psycopg.Connection, report: FileReport, path: Path, crs: s
     rejects: list[tuple[int, str, list[str]]] = []
     unsure: list[bulk.Unsure] = []
     blocks = _until_unsure(bulk.batches(path), unsure)
-    doubtful: tuple[pa.Table, np.ndarray, int] | None = (pa.table({}), np.array([], dtype=np.int64), 0)
-    while doubtful is not None:
-        rejects += _stage_doubtful(conn, report, *doubtful, crs)
+    while True:
         doubtful = None
         with conn.cursor() as cur, cur.copy("COPY file_stage FROM STDIN (FORMAT csv)",
                                             writer=QueuedLibpqWriter(cur)) as copy:
@@ -316,6 +314,9 @@ def _stage_bulk(conn: psycopg.Connection, report: FileReport, path: Path, crs: s
                 if not ok.all():  # the per-row checks COPY the block's other rows: this COPY ends first
                     doubtful = (table, np.flatnonzero(~ok), first)
                     break
+        if doubtful is None:
+            break
+        rejects += _stage_doubtful(conn, report, *doubtful, crs)
     if unsure:
         raise unsure[0]
     return rejects

@@ -19,7 +19,8 @@ import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg import sql
-from psycopg.conninfo import make_conninfo
+
+from db.connection import same_target
 
 PREFIX = "bulk_match_names_"
 # Files from this size on (bytes) are worth a connection of their own: about 100,000 facilities.
@@ -31,7 +32,7 @@ class MatchNames:
     or None when the thread failed (the insert then computes every name itself)."""
 
     def __init__(self, conn: psycopg.Connection) -> None:
-        self.target = make_conninfo(conn.info.dsn, password=conn.info.password or None)
+        self.target = same_target(conn)
         self.pid = conn.info.backend_pid
         self.names = f"{PREFIX}{self.pid}_{secrets.token_hex(4)}"
         self.matches = self.names + "_m"
