@@ -282,7 +282,7 @@ def tune(conn: psycopg.Connection) -> None:
 @contextmanager
 def rebuilt_indexes(conn: psycopg.Connection, table: str, rows: int, also: tuple[str, ...] = (),
                     unique: bool = False) -> Iterator[bool]:
-    """For a large load into a mostly-new `table`: its non-unique indexes and the foreign keys of it and of the
+    """For a large load into a mostly-new `table`: the non-unique indexes and the foreign keys of it and of the
     tables in `also` (filled by its triggers) dropped, and with `unique` its unique constraints no key refers to
     (the load must then insert no duplicate itself: the table is locked, and they are added back, so checked, in
     the load's transaction); the keys added again (one validating join each) and the table analysed in the
@@ -295,11 +295,12 @@ def rebuilt_indexes(conn: psycopg.Connection, table: str, rows: int, also: tuple
     # Costliest first (GIN, then GiST, then B-tree, larger before smaller), so the builders finish together.
     defs = conn.execute("""SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid),
                                   pg_relation_size(i.indexrelid) * CASE a.amname WHEN 'gin' THEN 16
-                                                                    WHEN 'gist' THEN 4 ELSE 1 END
+                                                                    WHEN 'gist' THEN 4 ELSE 1 END,
+                                  i.indrelid::regclass::text
                            FROM pg_index i JOIN pg_class r ON r.oid = i.indexrelid JOIN pg_am a ON a.oid = r.relam
-                           WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary
+                           WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisunique AND NOT i.indisprimary
                            AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)""",
-                        (table,)).fetchall()
+                        ([table, *also],)).fetchall()
     fks = conn.execute("""SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
                           WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY conrelid, conname""",
                        ([table, *also],)).fetchall()
@@ -307,7 +308,7 @@ def rebuilt_indexes(conn: psycopg.Connection, table: str, rows: int, also: tuple
                               WHERE u.conrelid = %s::regclass AND u.contype = 'u' AND NOT EXISTS (
                                   SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = u.conindid)""",
                            (table,)).fetchall() if unique else []
-    for name, _, _ in defs:
+    for name, _, _, _ in defs:
         conn.execute(f"DROP INDEX {name}")
     for rel, name, _ in fks:
         conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.SQL(rel), sql.Identifier(name)))
@@ -320,8 +321,8 @@ def rebuilt_indexes(conn: psycopg.Connection, table: str, rows: int, also: tuple
     with conn.cursor() as cur:
         cur.executemany("""INSERT INTO deferred_indexes (name, table_name, ddl, cost) VALUES (%s, %s, %s, %s)
                            ON CONFLICT (name) DO UPDATE SET ddl = excluded.ddl, cost = excluded.cost""",
-                        [(name, table, ddl.replace(" INDEX ", " INDEX IF NOT EXISTS ", 1), cost)
-                         for name, ddl, cost in defs])
+                        [(name, rel, ddl.replace(" INDEX ", " INDEX IF NOT EXISTS ", 1), cost)
+                         for name, ddl, cost, rel in defs])
     for rel, name, ddl in fks:  # validated by one join over the table, not row by row
         conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(sql.SQL(rel), sql.Identifier(name),
                                                                            sql.SQL(ddl)))
@@ -364,6 +365,7 @@ def _build_queued(c: psycopg.Connection, queue: list[str], lock: threading.Lock)
     transaction; one another builder holds is skipped (it is making it). The number made."""
     c.execute("SET statement_timeout = 0")
     c.execute(f"SET maintenance_work_mem = '{BUILD_MEMORY}'")
+    c.execute(f"SET work_mem = '{BUILD_MEMORY}'")  # the cells' sorts and aggregates, in memory
     made = 0
     while True:
         with lock:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import psycopg
 import pyarrow as pa
+import pyarrow.compute as pc
 from psycopg.copy import QueuedLibpqWriter
 from tqdm import tqdm
 
@@ -18,8 +19,9 @@ from ingest import bulk, geocode_rows, match_names
 from ingest import checks as v
 from ingest.facilities import assign_area_codes
 from ingest.geocode_rows import ADMIN_COLUMNS
-from ingest.merged import resolve_merged_violations, skip_merged_facilities
+from ingest.merged import skip_merged_facilities
 from ingest.reader import Table, TableError, cell_text, read_table
+from ingest.records import resolve_facilities
 from ingest.report import FileReport, write_rejects
 
 FACILITY_COLUMNS = {"ext_id", "uscc", "name", "name_zh", "name_en", "industry", "address", "lon", "lat",
@@ -27,6 +29,10 @@ FACILITY_COLUMNS = {"ext_id", "uscc", "name", "name_zh", "name_en", "industry", 
 VIOLATION_COLUMNS = {"ext_id", "facility_ext_id", "facility_uscc", "date", "authority", "category",
                      "legal_basis", "penalty_cny", "description", "source", "status"}
 STATUSES = ("open", "explained", "rectified", "removed")
+# The statement triggers a bulk insert turns off, by kind of file (see _bulk_triggers).
+BULK_TRIGGERS = {"facilities": (("facilities", "facilities_cells_insert"), ("facilities", "facilities_cells_update")),
+                 "violations": (("facilities", "facilities_cells_update"),
+                                ("violation_status_history", "alert_status_changed"))}
 
 
 def _facility_row(row: dict, crs: str) -> tuple:
@@ -113,14 +119,15 @@ def _commit_companies(conn: psycopg.Connection, ds: Dataset, synthetic: bool) ->
 
 
 def _commit_facilities(conn: psycopg.Connection, ds: Dataset, synthetic: bool, report: FileReport,
-                       keyless: bool = False, names: match_names.MatchNames | None = None) -> int:
+                       keyless: bool = False, names: match_names.MatchNames | None = None,
+                       distinct: bool = False) -> int:
     """Companies, then the staged facilities new to the data set (`keyless`: its unique key is dropped for the
     load, so the rows already on file are left out by a join rather than by the key's conflicts; with `names`,
-    their match names computed meanwhile on another connection, written instead of the trigger's)."""
+    their match names computed meanwhile on another connection, written instead of the trigger's; `distinct`: the
+    staged ext_ids are known to differ)."""
     skip_merged_facilities(conn, ds.id, report)  # merged away by a reviewer: not brought back
     _commit_companies(conn, ds, synthetic)
-    new_only = ("WHERE NOT EXISTS (SELECT 1 FROM facilities f WHERE f.dataset_id = %(ds)s AND f.ext_id = s.ext_id)"
-                if keyless else "")
+    one_each, new_only = _new_keys(conn, "facilities", ds.id, keyless, distinct)
     matches = names.table() if keyless and names is not None else None
     match_cols, match_join, match_vals = "", "", ""
     if matches is not None:  # rows the other connection lacks (staged by the per-row checks) get the function's
@@ -128,60 +135,73 @@ def _commit_facilities(conn: psycopg.Connection, ds: Dataset, synthetic: bool, r
         match_vals = """, CASE WHEN m.line IS NULL THEN list_match_name(d.name_zh) ELSE m.match_zh END,
                           CASE WHEN m.line IS NULL THEN list_match_name(d.name_en) ELSE m.match_en END"""
         conn.execute("ALTER TABLE facilities DISABLE TRIGGER facilities_match_names")  # (locked for the load)
+    if keyless:
+        _bulk_triggers(conn, "facilities", enable=False)
     cur = conn.execute(f"""
         INSERT INTO facilities (dataset_id, ext_id, company_id, name_zh, name_en, industry, address, source_crs,
                                 key_monitored, area_code, synthetic, geom, location_precision{match_cols})
         SELECT d.ds, d.ext_id, d.company_id, d.name_zh, d.name_en, d.industry, d.address, d.source_crs,
                d.key_monitored, d.area_code, d.syn, d.geom, d.prec{match_vals}
         FROM (
-            SELECT DISTINCT ON (s.ext_id) %(ds)s AS ds, s.ext_id, coalesce(s.company_id, c.id) AS company_id,
+            SELECT {one_each} %(ds)s AS ds, s.ext_id, coalesce(s.company_id, c.id) AS company_id,
                    s.name_zh, s.name_en, s.industry, s.address, s.source_crs, s.key_monitored, s.area_code,
                    %(syn)s AS syn, s.geom, coalesce(s.location_precision, 'exact') AS prec, s.line
-            FROM {COMPANY} {new_only}) AS d {match_join}
+            FROM {COMPANY} {"WHERE " + new_only if new_only else ""}) AS d {match_join}
         -- Stored in space-filling-curve order: a map tile's facilities then sit on few table pages.
         ORDER BY ST_GeoHash(d.geom, 10)
         {"" if keyless else "ON CONFLICT (dataset_id, ext_id) DO NOTHING"}""", {"ds": ds.id, "syn": synthetic})
     if matches is not None:
         conn.execute("ALTER TABLE facilities ENABLE TRIGGER facilities_match_names")
     assign_area_codes(conn, ds.id)
+    if keyless:
+        _bulk_triggers(conn, "facilities", enable=True)
     return cur.rowcount
+
+
+def _new_keys(conn: psycopg.Connection, table: str, ds: str, keyless: bool, distinct: bool) -> tuple[str, str]:
+    """How an insert of the staged rows (s) keeps one row per ext_id, new to the data set: (a DISTINCT ON or nothing,
+    an anti-join condition or nothing). With its unique key dropped (`keyless`), rows of the data set on file are
+    left out by the anti-join, merged with the rows DISTINCT ON sorted (without that sort the planner may read the
+    table being filled again for each row); with none on file and the staged keys `distinct`, neither is needed."""
+    on_file = keyless and conn.execute(f"SELECT EXISTS (SELECT FROM {table} WHERE dataset_id = %s)",
+                                       (ds,)).fetchone() == (True,)
+    one_each = "" if distinct and not on_file else "DISTINCT ON (s.ext_id)"
+    return one_each, (f"NOT EXISTS (SELECT 1 FROM {table} t WHERE t.dataset_id = %(ds)s AND t.ext_id = s.ext_id)"
+                      if on_file else "")
 
 
 def _commit_violations(conn: psycopg.Connection, ds: Dataset, synthetic: bool, report: FileReport,
-                       keyless: bool = False) -> int:
-    """Each row's facility resolved (in this upload's data set by id, or anywhere by USCC), then the records new
-    to the data set inserted (`keyless`: a bulk load, as for facilities; its alert events queued as one batch)."""
-    conn.execute("ALTER TABLE file_stage ADD COLUMN facility_id bigint")
-    conn.execute("""UPDATE file_stage s SET facility_id = f.id FROM facilities f
-                    WHERE s.facility_ext_id IS NOT NULL AND f.ext_id = s.facility_ext_id
-                    AND f.dataset_id = %s""", (ds.id,))
-    resolve_merged_violations(conn, ds.id)  # a facility merged into another: its survivor
-    conn.execute("""UPDATE file_stage s SET facility_id = f.id FROM facilities f
-                    WHERE s.facility_id IS NULL AND s.facility_ext_id IS NOT NULL AND f.ext_id = s.facility_ext_id""")
-    resolve_merged_violations(conn, None)
-    conn.execute("""UPDATE file_stage s SET facility_id = (SELECT f.id FROM facilities f JOIN companies c
-                    ON c.id = f.company_id WHERE c.uscc = s.facility_uscc ORDER BY f.id LIMIT 1)
-                    WHERE s.facility_id IS NULL AND s.facility_uscc IS NOT NULL""")
-    missing = conn.execute("""SELECT line, facility_ext_id, facility_uscc FROM file_stage
-                              WHERE facility_id IS NULL ORDER BY line""").fetchall()
-    for line, ext, code in missing:
-        col, val = ("facility_ext_id", ext) if ext else ("facility_uscc", code)
-        report.add(line, col, f"no facility with {col} {val!r}")
-    report.valid -= len(missing)
-    new_only = ("AND NOT EXISTS (SELECT 1 FROM violations v WHERE v.dataset_id = %(ds)s AND v.ext_id = s.ext_id)"
-                if keyless else "")
+                       keyless: bool = False, distinct: bool = False) -> int:
+    """Each row's facility resolved, then the records new to the data set inserted (`keyless`: a bulk load, as for
+    facilities; its alert events queued as one batch, its facilities' cells rebuilt after the commit; `distinct`:
+    the staged ext_ids are known to differ, so none is left out by a sort)."""
+    resolve_facilities(conn, ds.id, report)
+    one_each, new_only = _new_keys(conn, "violations", ds.id, keyless, distinct)
     if keyless:
         conn.execute("SET LOCAL bluemap.alert_batch = on")  # migration 0025: the worker writes the events
+        _bulk_triggers(conn, "violations", enable=False)
     cur = conn.execute(f"""
         INSERT INTO violations (dataset_id, ext_id, facility_id, violation_date, authority, category, legal_basis,
                                 penalty_cny, description, source, status, synthetic)
-        SELECT DISTINCT ON (ext_id) %(ds)s, ext_id, facility_id, violation_date, authority, category, legal_basis,
-               penalty_cny, description, source, status, %(syn)s
-        FROM file_stage s WHERE facility_id IS NOT NULL {new_only}
+        SELECT {one_each} %(ds)s, ext_id, facility_id, violation_date, authority,
+               category, legal_basis, penalty_cny, description, source, status, %(syn)s
+        FROM file_stage s WHERE facility_id IS NOT NULL {"AND " + new_only if new_only else ""}
         {"" if keyless else "ON CONFLICT (dataset_id, ext_id) DO NOTHING"}""", {"ds": ds.id, "syn": synthetic})
     if keyless:
         conn.execute("SET LOCAL bluemap.alert_batch = off")
+        _bulk_triggers(conn, "violations", enable=True)
     return cur.rowcount
+
+
+def _bulk_triggers(conn: psycopg.Connection, kind: str, enable: bool) -> None:
+    """Around a bulk insert (the tables are locked for the load): the cell triggers of facilities off, the cells
+    marked for the rebuild after the commit instead (their transition tables would hold each inserted or updated
+    facility once or twice); for records, the status-change alerts off too (a new record's first status is none)."""
+    if not enable:
+        conn.execute("UPDATE facility_cells_state SET dirty = true WHERE NOT dirty")
+    action = "ENABLE" if enable else "DISABLE"
+    for table, trigger in BULK_TRIGGERS[kind]:
+        conn.execute(f"ALTER TABLE {table} {action} TRIGGER {trigger}")
 
 
 def load_csv(conn: psycopg.Connection, kind: str, path: Path, crs: str = "wgs84", encoding: str | None = "utf-8",
@@ -224,23 +244,23 @@ def _load(conn: psycopg.Connection, report: FileReport, table: Table, path: Path
     try:  # checked column by column, a block at a time; the rows it is not sure of take the per-row checks
         if not bulky:
             raise bulk.Unsure
-        rejects = _stage_bulk(conn, report, path, crs, names)
+        rejects, distinct = _stage_bulk(conn, report, path, crs, names)
     except bulk.Unsure:  # not a file for the column checks (found out at worst after its last block): start again
         conn.execute("TRUNCATE file_stage")
         report, names = FileReport(path.name, kind), None  # (lines of records may differ from the blocks')
-        rejects = _stage(conn, report, table, header, crs, progress)
+        rejects, distinct = _stage(conn, report, table, header, crs, progress), False
     conn.execute("ANALYZE file_stage")  # row counts and distinct keys for the joins that follow
     if kind == "facilities":  # rows with an address and no coordinates: placed from the place index, or reported
         rejects += geocode_rows.place(conn, report, path, encoding)
     register_dataset(conn, ds)
     if kind == "facilities":
         with bulk.rebuilt_indexes(conn, "facilities", report.valid, also=("companies",), unique=True) as keyless:
-            report.inserted = _commit_facilities(conn, ds, ds.synthetic, report, keyless, names)
+            report.inserted = _commit_facilities(conn, ds, ds.synthetic, report, keyless, names, distinct)
     else:
         before = report.error_count
         with bulk.rebuilt_indexes(conn, "violations", report.valid, also=("violation_status_history",),
                                   unique=True) as keyless:
-            report.inserted = _commit_violations(conn, ds, ds.synthetic, report, keyless)
+            report.inserted = _commit_violations(conn, ds, ds.synthetic, report, keyless, distinct)
         rejects += [(i.line, f"{i.column}: {i.reason}", []) for i in report.errors[before:]]
     if report.error_count and not skip_invalid:
         conn.rollback()
@@ -293,14 +313,22 @@ def _stage(conn: psycopg.Connection, report: FileReport, table: Table, header: l
 
 
 def _stage_bulk(conn: psycopg.Connection, report: FileReport, path: Path, crs: str,
-                names: match_names.MatchNames | None = None) -> list[tuple[int, str, list[str]]]:
+                names: match_names.MatchNames | None = None) -> tuple[list[tuple[int, str, list[str]]], bool]:
     """COPY the rows the column checks are sure of, a block of the file at a time, on one COPY (a thread sends each
     block while the next is checked, and the server stores it meanwhile), then check the others one by one (they
-    make the report); bulk.Unsure (with rows staged and reported) when the file is not for this path."""
+    make the report); bulk.Unsure (with rows staged and reported) when the file is not for this path. The rejects,
+    and whether the staged keys are known to be distinct (every row staged here, no ext_id twice)."""
     columns = [c.split()[0] for c in KINDS[report.kind][3].split(", ")]
-    staged = None if names is None else (lambda out: names.add(out.select(["line", "name_zh", "name_en"])))
+    keys: list[pa.ChunkedArray] = []
+
+    def staged(out: pa.Table) -> None:
+        keys.append(out.column("ext_id"))
+        if names is not None:
+            names.add(out.select(["line", "name_zh", "name_en"]))
+
     rejects: list[tuple[int, str, list[str]]] = []
     unsure: list[bulk.Unsure] = []
+    mixed = False  # rows were staged by the per-row checks too
     blocks = _until_unsure(bulk.batches(path), unsure)
     while True:
         doubtful = None
@@ -316,10 +344,19 @@ def _stage_bulk(conn: psycopg.Connection, report: FileReport, path: Path, crs: s
                     break
         if doubtful is None:
             break
+        mixed = True
         rejects += _stage_doubtful(conn, report, *doubtful, crs)
     if unsure:
         raise unsure[0]
-    return rejects
+    if names is not None:
+        names.end()
+    return rejects, not mixed and _distinct(keys)
+
+
+def _distinct(keys: list[pa.ChunkedArray]) -> bool:
+    """Whether no key of the staged blocks is there twice (one hash pass of Arrow's)."""
+    chunks = [c for k in keys for c in k.chunks]
+    return not chunks or pc.count_distinct(pa.chunked_array(chunks)).as_py() == sum(len(c) for c in chunks)
 
 
 def _until_unsure(blocks: Iterator[pa.Table], unsure: list[bulk.Unsure]) -> Iterator[pa.Table]:

@@ -38,6 +38,7 @@ class MatchNames:
         self.matches = self.names + "_m"
         self.blocks: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()  # unbounded: staging never waits
         self.error: Exception | None = None
+        self.ended = False  # the last block was queued
         self.thread = threading.Thread(target=self._run, name="match-names", daemon=True)
         self.thread.start()
 
@@ -52,9 +53,15 @@ class MatchNames:
         self.close()
         return None if self.error else self.matches
 
+    def end(self) -> None:
+        """No more names: the thread makes the match names now (while the load makes the companies)."""
+        if not self.ended:
+            self.ended = True
+            self.blocks.put(None)
+
     def close(self) -> None:
         """End the thread (its tables stay)."""
-        self.blocks.put(None)
+        self.end()
         self.thread.join()
 
     def drop(self) -> None:

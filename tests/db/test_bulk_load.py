@@ -177,7 +177,8 @@ def _summary_files(tmp_path, prefix: str):
 
 def test_large_load_gives_the_summaries_history_and_cells_of_a_small_one(conn, tmp_path, monkeypatch):
     monkeypatch.setattr(bulk, "EXISTING_RATIO", 1e9)
-    before = _constraints(conn), _indexes(conn, "facilities"), _indexes(conn, "violations")
+    tables = ("facilities", "violations", "violation_status_history")
+    before = _constraints(conn), [_indexes(conn, t) for t in tables], _triggers(conn)
     done = {}
     for prefix, threshold in (("sml", 10**9), ("lrg", 5)):  # per-row index and key upkeep, then the bulk path
         monkeypatch.setattr(bulk, "REBUILD_ROWS", threshold)
@@ -205,7 +206,7 @@ def test_large_load_gives_the_summaries_history_and_cells_of_a_small_one(conn, t
     assert done["lrg"] == done["sml"]
     assert sum(r[1] for r in done["lrg"]) == sum(j * 7 % 4 != 3 for j in range(90))  # removed ones do not count
     assert {r[3] for r in done["lrg"]} == {"none", "open", "explained"}
-    assert (_constraints(conn), _indexes(conn, "facilities"), _indexes(conn, "violations")) == before
+    assert (_constraints(conn), [_indexes(conn, t) for t in tables], _triggers(conn)) == before  # all back on
     kept = _cells(conn)  # as kept up by the loads' statement triggers
     assert conn.execute("SELECT refresh_facility_cells(true)").fetchone()[0]
     assert _cells(conn) == kept  # as built again from scratch
@@ -214,6 +215,25 @@ def test_large_load_gives_the_summaries_history_and_cells_of_a_small_one(conn, t
     totals = conn.execute("SELECT sum(n), sum(violations), sum(id_sum) FROM facility_cells GROUP BY z ORDER BY z")
     assert [tuple(r) for r in totals.fetchall()] == [tuple(live)] * 12  # every zoom counts every facility
     conn.rollback()  # (records are never deleted: what the loads added stays, out in the Taklamakan)
+
+
+def _triggers(conn) -> list[tuple]:
+    return conn.execute("""SELECT tgrelid::regclass::text, tgname, tgenabled FROM pg_trigger WHERE NOT tgisinternal
+                           ORDER BY 1, 2""").fetchall()
+
+
+def test_a_record_twice_in_a_large_file_is_stored_once(conn, tmp_path, monkeypatch):
+    monkeypatch.setattr(bulk, "REBUILD_ROWS", 5)
+    monkeypatch.setattr(bulk, "EXISTING_RATIO", 1e9)
+    fac, vio = _summary_files(tmp_path, "two")
+    lines = vio.read_text(encoding="utf-8").splitlines()
+    vio.write_text("\n".join([*lines, lines[5], lines[1]]) + "\n", encoding="utf-8")  # two records twice
+    assert load_csv(conn, "facilities", fac, dataset_id="sum-two").inserted == 40
+    report = load_csv(conn, "violations", vio, dataset_id="sum-two-v")
+    assert report.committed and report.valid == 92 and report.inserted == 90
+    assert conn.execute("""SELECT count(*), count(DISTINCT ext_id) FROM violations
+                           WHERE dataset_id = 'sum-two-v'""").fetchone() == (90, 90)
+    conn.rollback()
 
 
 def _cells(conn) -> list[tuple]:
