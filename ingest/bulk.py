@@ -281,13 +281,15 @@ def tune(conn: psycopg.Connection) -> None:
 
 @contextmanager
 def rebuilt_indexes(conn: psycopg.Connection, table: str, rows: int, also: tuple[str, ...] = (),
-                    unique: bool = False) -> Iterator[bool]:
+                    unique: bool = False, made_here: tuple[str, ...] = ()) -> Iterator[bool]:
     """For a large load into a mostly-new `table`: the non-unique indexes and the foreign keys of it and of the
     tables in `also` (filled by its triggers) dropped, and with `unique` its unique constraints no key refers to
     (the load must then insert no duplicate itself: the table is locked, and they are added back, so checked, in
     the load's transaction); the keys added again (one validating join each) and the table analysed in the
     transaction, the indexes recorded in deferred_indexes for `build_deferred` to make after the commit (a failed
-    load rolls all of it back). Yields whether it did."""
+    load rolls all of it back). The keys named in `made_here` hold by construction (to the load's own data set, or
+    from rows its triggers write for the rows it inserts): added NOT VALID, so enforced from then on, and
+    validated after the commit beside the indexes. Yields whether it did."""
     row = conn.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (table,)).fetchone()
     if rows < REBUILD_ROWS or (row is not None and row[0] > rows * EXISTING_RATIO):
         yield False
@@ -322,10 +324,12 @@ def rebuilt_indexes(conn: psycopg.Connection, table: str, rows: int, also: tuple
         cur.executemany("""INSERT INTO deferred_indexes (name, table_name, ddl, cost) VALUES (%s, %s, %s, %s)
                            ON CONFLICT (name) DO UPDATE SET ddl = excluded.ddl, cost = excluded.cost""",
                         [(name, rel, ddl.replace(" INDEX ", " INDEX IF NOT EXISTS ", 1), cost)
-                         for name, ddl, cost, rel in defs])
+                         for name, ddl, cost, rel in defs]
+                        + [(name, rel, f"ALTER TABLE {rel} VALIDATE CONSTRAINT {name}", 0)
+                           for rel, name, _ in fks if name in made_here])
     for rel, name, ddl in fks:  # validated by one join over the table, not row by row
-        conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(sql.SQL(rel), sql.Identifier(name),
-                                                                           sql.SQL(ddl)))
+        conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
+            sql.SQL(rel), sql.Identifier(name), sql.SQL(ddl + (" NOT VALID" if name in made_here else ""))))
     conn.execute(f"ANALYZE {table} ({KEYS[table]})")  # the columns loads join on (index expressions are dear)
 
 

@@ -29,6 +29,10 @@ FACILITY_COLUMNS = {"ext_id", "uscc", "name", "name_zh", "name_en", "industry", 
 VIOLATION_COLUMNS = {"ext_id", "facility_ext_id", "facility_uscc", "date", "authority", "category",
                      "legal_basis", "penalty_cny", "description", "source", "status"}
 STATUSES = ("open", "explained", "rectified", "removed")
+# Keys a bulk load's rows meet by construction: to the data set it registers (a row it holds locked), no private
+# owner (a file sets none), history rows its trigger writes for the records it inserts (see bulk.rebuilt_indexes).
+MADE_HERE = ("facilities_dataset_id_fkey", "facilities_private_to_brand_fkey", "violations_dataset_id_fkey",
+             "violation_status_history_violation_id_fkey")
 # The statement triggers a bulk insert turns off, by kind of file (see _bulk_triggers).
 BULK_TRIGGERS = {"facilities": (("facilities", "facilities_cells_insert"), ("facilities", "facilities_cells_update")),
                  "violations": (("facilities", "facilities_cells_update"),
@@ -254,12 +258,13 @@ def _load(conn: psycopg.Connection, report: FileReport, table: Table, path: Path
         rejects += geocode_rows.place(conn, report, path, encoding)
     register_dataset(conn, ds)
     if kind == "facilities":
-        with bulk.rebuilt_indexes(conn, "facilities", report.valid, also=("companies",), unique=True) as keyless:
+        with bulk.rebuilt_indexes(conn, "facilities", report.valid, also=("companies",), unique=True,
+                                  made_here=MADE_HERE) as keyless:
             report.inserted = _commit_facilities(conn, ds, ds.synthetic, report, keyless, names, distinct)
     else:
         before = report.error_count
         with bulk.rebuilt_indexes(conn, "violations", report.valid, also=("violation_status_history",),
-                                  unique=True) as keyless:
+                                  unique=True, made_here=MADE_HERE) as keyless:
             report.inserted = _commit_violations(conn, ds, ds.synthetic, report, keyless, distinct)
         rejects += [(i.line, f"{i.column}: {i.reason}", []) for i in report.errors[before:]]
     if report.error_count and not skip_invalid:

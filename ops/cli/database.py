@@ -53,7 +53,7 @@ def status() -> None:
 
 @db.command()
 def upgrade() -> None:
-    """Apply the migrations, and make any index a bulk load stopped after its commit left deferred."""
+    """Apply the migrations, and make any index (or key check) a bulk load stopped after its commit left deferred."""
     from db import migrations as migrate
     from ingest.bulk import build_deferred
 
@@ -63,7 +63,7 @@ def upgrade() -> None:
     click.echo(f"database at migration {migrate.current_revision(s.dsn())}")
     with connect(s) as conn:
         if made := build_deferred(conn):
-            click.echo(f"made {made} indexes a stopped bulk load had left to make")
+            click.echo(f"made {made} indexes and key checks a stopped bulk load had left to make")
 
 
 @db.command()
