@@ -294,10 +294,17 @@ def rebuilt_indexes(conn: psycopg.Connection, table: str, rows: int, also: tuple
     if rows < REBUILD_ROWS or (row is not None and row[0] > rows * EXISTING_RATIO):
         yield False
         return
-    # Costliest first (GIN, then GiST, then B-tree, larger before smaller), so the builders finish together.
+    # Costliest first (GIN, then GiST, then B-tree, larger before smaller, an expression before a column, one
+    # calling an interpreted function first), so the builders finish together; sizes tell little in a new table.
     defs = conn.execute("""SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid),
-                                  pg_relation_size(i.indexrelid) * CASE a.amname WHEN 'gin' THEN 16
-                                                                    WHEN 'gist' THEN 4 ELSE 1 END,
+                                  (greatest(pg_relation_size(i.indexrelid), 8192)
+                                   * CASE a.amname WHEN 'gin' THEN 16 WHEN 'gist' THEN 4 ELSE 1 END
+                                   * CASE WHEN i.indexprs IS NULL THEN 4 ELSE 5 END
+                                   * CASE WHEN EXISTS (SELECT FROM pg_depend d JOIN pg_proc p ON p.oid = d.refobjid
+                                                       JOIN pg_language l ON l.oid = p.prolang
+                                                       WHERE d.classid = 'pg_class'::regclass
+                                                       AND d.objid = i.indexrelid AND l.lanname NOT IN
+                                                       ('internal', 'c')) THEN 3 ELSE 2 END)::bigint,
                                   i.indrelid::regclass::text
                            FROM pg_index i JOIN pg_class r ON r.oid = i.indexrelid JOIN pg_am a ON a.oid = r.relam
                            WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisunique AND NOT i.indisprimary
