@@ -293,22 +293,30 @@ def test_the_embedded_cluster_is_set_up_for_bulk_loads(cluster, conn):
 
 
 def test_a_statement_of_100000_records_keeps_the_summaries(conn):
-    """The summary trigger's hashed branch (migration 0026) gives what an aggregate of the records gives."""
-    conn.execute("""INSERT INTO violations (dataset_id, ext_id, facility_id, violation_date, authority, category,
-                                            source, status, synthetic)
-                    SELECT 'synthetic-demo', 'sum100k-' || g, f.id, date '2020-01-01' + g % 1000, 'EPB', 'air', 'test',
-                           (ARRAY['open', 'explained', 'rectified', 'removed'])[1 + g % 4]::violation_status, true
-                    FROM generate_series(1, 100000) g
-                    JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM facilities
-                          ORDER BY id LIMIT 500) f ON f.k = g % 500""")
-    off = conn.execute("""SELECT count(*) FROM facilities f LEFT JOIN LATERAL (
-                              SELECT count(*) FILTER (WHERE status <> 'removed') AS n,
-                                     max(violation_date) FILTER (WHERE status <> 'removed') AS latest
-                              FROM violations v WHERE v.facility_id = f.id) s ON true
-                          WHERE (f.violation_count, f.latest_violation) IS DISTINCT FROM (s.n::int, s.latest)
-                          """).fetchone()[0]
-    assert off == 0
-    assert conn.execute("SHOW enable_nestloop").fetchone()[0] == "on"  # put back after the statement
+    """The summary trigger's hashed branches give what an aggregate of the records gives: the one-pass branch
+    (migration 0031: the changed records are half the table or more), then the one that reads the changed
+    facilities' records (0026: fewer than half)."""
+    conn.execute("SET LOCAL bluemap.alert_batch = on")  # (their alert events as one batch, as a bulk load's)
+    for first, n in ((0, 220_000), (220_000, 100_000)):
+        held = conn.execute("SELECT reltuples FROM pg_class WHERE oid = 'violations'::regclass").fetchone()[0]
+        assert (n * 2 >= held) == (first == 0)  # the branch the trigger takes
+        conn.execute("""INSERT INTO violations (dataset_id, ext_id, facility_id, violation_date, authority, category,
+                                                source, status, synthetic)
+                        SELECT 'synthetic-demo', 'sum100k-' || g, f.id, date '2020-01-01' + g %% 1000, 'EPB', 'air',
+                               'test', (ARRAY['open', 'explained', 'rectified', 'removed'])[1 + g %% 4]::violation_status,
+                               true
+                        FROM generate_series(%s + 1, %s + %s) g
+                        JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM facilities
+                              ORDER BY id LIMIT 500) f ON f.k = g %% 500""", (first, first, n))
+        off = conn.execute("""SELECT count(*) FROM facilities f LEFT JOIN LATERAL (
+                                  SELECT count(*) FILTER (WHERE status <> 'removed') AS n,
+                                         max(violation_date) FILTER (WHERE status <> 'removed') AS latest
+                                  FROM violations v WHERE v.facility_id = f.id) s ON true
+                              WHERE (f.violation_count, f.latest_violation) IS DISTINCT FROM (s.n::int, s.latest)
+                              """).fetchone()[0]
+        assert off == 0
+        assert conn.execute("SHOW enable_nestloop").fetchone()[0] == "on"  # put back after the statement
+        conn.execute("ANALYZE violations")
     conn.rollback()
 
 
