@@ -24,7 +24,8 @@ FUNCTION = "refresh_facility_summary()"
 AT = "    PERFORM set_config('enable_nestloop', 'off', true);\n"
 # reltuples is what the table held at its last ANALYZE (-1 before any): a guide for the plan, not for the result,
 # which is the same either way.
-ALL = """    IF (SELECT count(*) FROM changed) * 2 >= (SELECT reltuples FROM pg_class WHERE oid = 'violations'::regclass)
+ALL = """\
+    IF (SELECT count(*) FROM changed) * 2 >= (SELECT reltuples FROM pg_class WHERE oid = 'violations'::regclass)
     THEN
         UPDATE facilities f  -- (most records changed: every facility's records, in one pass)
         SET violation_count = s.n, latest_violation = s.latest, worst_status = s.worst, violations_synthetic = s.syn

@@ -303,8 +303,8 @@ def test_a_statement_of_100000_records_keeps_the_summaries(conn):
         conn.execute("""INSERT INTO violations (dataset_id, ext_id, facility_id, violation_date, authority, category,
                                                 source, status, synthetic)
                         SELECT 'synthetic-demo', 'sum100k-' || g, f.id, date '2020-01-01' + g %% 1000, 'EPB', 'air',
-                               'test', (ARRAY['open', 'explained', 'rectified', 'removed'])[1 + g %% 4]::violation_status,
-                               true
+                               'test',
+                               (ARRAY['open', 'explained', 'rectified', 'removed'])[1 + g %% 4]::violation_status, true
                         FROM generate_series(%s + 1, %s + %s) g
                         JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM facilities
                               ORDER BY id LIMIT 500) f ON f.k = g %% 500""", (first, first, n))
