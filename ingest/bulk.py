@@ -287,9 +287,9 @@ def rebuilt_indexes(conn: psycopg.Connection, table: str, rows: int, also: tuple
     (the load must then insert no duplicate itself: the table is locked, and they are added back, so checked, in
     the load's transaction); the keys added again (one validating join each) and the table analysed in the
     transaction, the indexes recorded in deferred_indexes for `build_deferred` to make after the commit (a failed
-    load rolls all of it back). The keys named in `made_here` hold by construction (to the load's own data set, or
-    from rows its triggers write for the rows it inserts): added NOT VALID, so enforced from then on, and
-    validated after the commit beside the indexes. Yields whether it did."""
+    load rolls all of it back). The keys named in `made_here` hold by construction (dropping a key locks the table it
+    refers to until the commit, so what the load found there stays): added NOT VALID, so enforced from then on,
+    and validated after the commit beside the indexes. Yields whether it did."""
     row = conn.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (table,)).fetchone()
     if rows < REBUILD_ROWS or (row is not None and row[0] > rows * EXISTING_RATIO):
         yield False

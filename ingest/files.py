@@ -29,10 +29,12 @@ FACILITY_COLUMNS = {"ext_id", "uscc", "name", "name_zh", "name_en", "industry", 
 VIOLATION_COLUMNS = {"ext_id", "facility_ext_id", "facility_uscc", "date", "authority", "category",
                      "legal_basis", "penalty_cny", "description", "source", "status"}
 STATUSES = ("open", "explained", "rectified", "removed")
-# Keys a bulk load's rows meet by construction: to the data set it registers (a row it holds locked), no private
-# owner (a file sets none), history rows its trigger writes for the records it inserts (see bulk.rebuilt_indexes).
-MADE_HERE = ("facilities_dataset_id_fkey", "facilities_private_to_brand_fkey", "violations_dataset_id_fkey",
-             "violation_status_history_violation_id_fkey")
+# Keys a bulk load's rows meet by construction: dropping them locked the tables they refer to (ACCESS EXCLUSIVE,
+# until the commit), so the companies and facilities the load found or made stay; the data set it registers
+# (a row it holds locked); no private owner (a file sets none); history rows its trigger writes for the records
+# it inserts. See bulk.rebuilt_indexes: enforced from the insert's end, validated after the commit.
+MADE_HERE = ("facilities_company_id_fkey", "facilities_dataset_id_fkey", "facilities_private_to_brand_fkey",
+             "violations_dataset_id_fkey", "violations_facility_id_fkey", "violation_status_history_violation_id_fkey")
 # The statement triggers a bulk insert turns off, by kind of file (see _bulk_triggers).
 BULK_TRIGGERS = {"facilities": (("facilities", "facilities_cells_insert"), ("facilities", "facilities_cells_update")),
                  "violations": (("facilities", "facilities_cells_update"),

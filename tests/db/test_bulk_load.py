@@ -263,14 +263,14 @@ def test_indexes_a_stopped_load_deferred_are_made_by_the_next_upgrade(conn, tmp_
     assert report.committed and report.inserted == 20
     pending = {r[0] for r in conn.execute("SELECT name FROM deferred_indexes WHERE table_name = 'facilities'")}
     missing = set(before) - set(_index_defs(conn, "facilities"))
-    checks = {"facilities_dataset_id_fkey", "facilities_private_to_brand_fkey"}  # keys the load's rows meet
+    checks = {"facilities_company_id_fkey", "facilities_dataset_id_fkey", "facilities_private_to_brand_fkey"}
     assert len(missing) == len(pending - checks) == 12 and checks <= pending  # recorded in the load's commit
     assert _unvalidated(conn) == checks  # enforced meanwhile, validated after
     conn.commit()
     monkeypatch.setattr(bulk, "build_deferred", build)
     result = CliRunner().invoke(cli, ["db", "upgrade"], env={"DATABASE_URL": settings.dsn()})
     assert result.exit_code == 0, result.output
-    assert "made 14 indexes and key checks a stopped bulk load had left to make" in result.output
+    assert "made 15 indexes and key checks a stopped bulk load had left to make" in result.output
     assert _unvalidated(conn) == set()
     assert _index_defs(conn, "facilities") == before  # the same definitions, made again
     assert conn.execute("SELECT count(*) FROM deferred_indexes").fetchone()[0] == 0
