@@ -6,8 +6,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from pypinyin import lazy_pinyin
-
 # Kinds in the order results rank, and the precision a match of that kind gives a geocoded address.
 KINDS = ("province", "prefecture", "county", "place", "neighbourhood", "street", "poi")
 PRECISION = {"province": "province", "prefecture": "prefecture", "county": "county", "place": "place",
@@ -60,6 +58,8 @@ class Entry:
 
     def index(self) -> Entry:
         """Fill the match keys: Chinese name and short name; folded English, pinyin and their short forms."""
+        from pypinyin import lazy_pinyin  # (0.2 s to import: here, not at every start of the command line)
+
         zh = self.name_zh or ""
         self.keys_zh = tuple(dict.fromkeys(k for k in (zh, short_zh(zh)) if k))
         latin = [fold(self.name_en), fold(short_en(self.name_en))]
