@@ -191,7 +191,7 @@ def _commit_violations(conn: psycopg.Connection, ds: Dataset, synthetic: bool, r
                                 penalty_cny, description, source, status, synthetic)
         SELECT {one_each} %(ds)s, ext_id, facility_id, violation_date, authority,
                category, legal_basis, penalty_cny, description, source, status, %(syn)s
-        FROM file_stage s WHERE facility_id IS NOT NULL {"AND " + new_only if new_only else ""}
+        FROM file_stage s {"WHERE " + new_only if new_only else ""}
         {"" if keyless else "ON CONFLICT (dataset_id, ext_id) DO NOTHING"}""", {"ds": ds.id, "syn": synthetic})
     if keyless:
         conn.execute("SET LOCAL bluemap.alert_batch = off")

@@ -10,13 +10,15 @@ from ingest.report import FileReport
 
 def resolve_facilities(conn: psycopg.Connection, dataset_id: str, report: FileReport) -> None:
     """Each staged record's facility: in this upload's data set by id, or anywhere by id or USCC (a facility merged
-    into another: its survivor); the rows left without one are reported."""
+    into another: its survivor); the rows left without one are reported and taken out of the stage."""
     conn.execute("ALTER TABLE file_stage ADD COLUMN facility_id bigint")
-    conn.execute("""UPDATE file_stage s SET facility_id = f.id FROM facilities f
-                    WHERE s.facility_ext_id IS NOT NULL AND f.ext_id = s.facility_ext_id
-                    AND f.dataset_id = %s""", (dataset_id,))
-    if conn.execute("SELECT EXISTS (SELECT FROM file_stage WHERE facility_id IS NULL)").fetchone() == (False,):
-        return  # every row found in the data set (a national refresh): the other passes would each read them all
+    found = conn.execute("""UPDATE file_stage s SET facility_id = f.id FROM facilities f
+                            WHERE s.facility_ext_id IS NOT NULL AND f.ext_id = s.facility_ext_id
+                            AND f.dataset_id = %s""", (dataset_id,)).rowcount
+    # Every staged row (report.valid counts them) found in the data set, as in a national refresh: the other passes
+    # would each read them all. (Were one left, the insert would fail on facility_id's NOT NULL, not lose it.)
+    if found == report.valid:
+        return
     resolve_merged_violations(conn, dataset_id)
     conn.execute("""UPDATE file_stage s SET facility_id = f.id FROM facilities f
                     WHERE s.facility_id IS NULL AND s.facility_ext_id IS NOT NULL AND f.ext_id = s.facility_ext_id""")
@@ -30,3 +32,5 @@ def resolve_facilities(conn: psycopg.Connection, dataset_id: str, report: FileRe
         col, val = ("facility_ext_id", ext) if ext else ("facility_uscc", code)
         report.add(line, col, f"no facility with {col} {val!r}")
     report.valid -= len(missing)
+    if missing:
+        conn.execute("DELETE FROM file_stage WHERE facility_id IS NULL")
