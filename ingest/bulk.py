@@ -29,6 +29,7 @@ from core.parse import FALSE, TRUE
 from db.connection import same_target
 from db.staging import REFRESH_DERIVED
 from geo.datum import CHINA_BBOX
+from ingest.checks import MAX_PENALTY
 from ingest.reader import BOM
 from standards.industries import INDUSTRIES
 
@@ -219,17 +220,20 @@ def violations(cols: Columns, crs: str, statuses: tuple[str, ...]) -> list[pa.Ar
     cols.require(_uscc_ok(cols, "facility_uscc"))
     cols.require(~(cols.empty("facility_ext_id") & cols.empty("facility_uscc")))
     cols.require(cols.matches("date", ISO_DAY))
-    day = pc.strptime(pc.if_else(pa.array(cols.ok), cols.text("date"), "1970-01-01"), "%Y-%m-%d", "s",
-                      error_is_null=True)
-    # strptime rolls impossible dates over (2024-02-30 -> 03-01): a date must print back as it was written
-    cols.require(np.asarray(pc.fill_null(pc.equal(pc.strftime(day, "%Y-%m-%d"), cols.text("date")), False),
-                            dtype=bool))
+    written = pc.if_else(pa.array(cols.ok), cols.text("date"), "1970-01-01")  # (ASCII digits where checked)
+    day = pc.strptime(written, "%Y-%m-%d", "s", error_is_null=True)
+    # strptime rolls impossible dates over (2024-02-30 -> 03-01): its year, month and day must be the written ones
+    # (compared as numbers: printing the dates back with strftime took 1.5 s of 2M records)
+    for part, start, stop in ((pc.year, 0, 4), (pc.month, 5, 7), (pc.day, 8, 10)):
+        digits = pc.cast(pc.utf8_slice_codeunits(written, start, stop), pa.int64())
+        cols.require(np.asarray(pc.fill_null(pc.equal(part(day), digits), False), dtype=bool))
+    cols.require(np.asarray(pc.fill_null(pc.greater(pc.year(day), 0), False), dtype=bool))  # no year 0, as Python
     for col in ("authority", "category"):
         cols.require(~cols.empty(col))
     status = _choice(cols, "status", {s: s for s in statuses}, "open")
     penalty = cols.number("penalty_cny", False)
     with np.errstate(invalid="ignore"):
-        cols.require(np.isnan(penalty) | (penalty >= 0))
+        cols.require(np.isnan(penalty) | ((penalty >= 0) & (np.round(penalty, 2) <= MAX_PENALTY)))  # (and not inf)
     cols.require(~cols.empty("ext_id"))  # hashed ids stay with the per-row code
     source = pc.if_else(cols.empty("source"), "file upload", cols.text("source"))
     return [cols.text("ext_id"), cols.nullable("facility_ext_id"), cols.nullable("facility_uscc"),

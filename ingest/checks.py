@@ -20,6 +20,10 @@ _INDUSTRY_LOOKUP = {k: k for k in INDUSTRIES} | {zh: k for k, (zh, _) in INDUSTR
     en.lower(): k for k, (_, en) in INDUSTRIES.items()}
 
 
+# The largest penalty violations.penalty_cny (numeric(14, 2)) holds, in CNY.
+MAX_PENALTY = 999_999_999_999.99
+
+
 def number(row: dict, column: str, required: bool = True) -> float | None:
     """A finite float from a cell, None when empty and not `required`, or RowError."""
     text = (row.get(column) or "").strip()

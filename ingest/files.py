@@ -77,6 +77,8 @@ def _violation_row(row: dict, crs: str) -> tuple:
     penalty = v.number(row, "penalty_cny", required=False)
     if penalty is not None and penalty < 0:
         raise v.RowError("penalty_cny", "penalty cannot be negative")
+    if penalty is not None and round(penalty, 2) > v.MAX_PENALTY:
+        raise v.RowError("penalty_cny", f"penalty must be at most {v.MAX_PENALTY:,.2f} CNY")
     ext = (row.get("ext_id") or "").strip() or "h:" + hashlib.sha1("|".join(
         str(x) for x in (fac_ext, fac_uscc, when, row["authority"], row["category"], row.get("description"))
     ).encode()).hexdigest()[:16]

@@ -43,6 +43,12 @@ VIO_ROWS = [
     "v8,,91110108551385082A,2024-03-08,EPB,air,,open,",
     ",b2,,2024-03-09,EPB,air,,,",
     "v10,b14,,2024-03-10,EPB,air,2.5e3,rectified,",
+    "v11,b2,,0000-01-01,EPB,air,,open,",  # no year 0 (Python's dates and PostgreSQL's start at year 1)
+    "v12,b2,,2023-02-29,EPB,air,,open,",  # not a leap year
+    "v13,b2,,2024-02-29,EPB,air,,open,",  # a leap year
+    "v14,b2,,2024-03-11,EPB,air,1e400,open,",  # a penalty past a float's range
+    "v15,b2,,2024-03-12,EPB,air,1e12,open,",  # and past the column's
+    "v16,b2,,2024-03-13,EPB,air,999999999999.99,open,",  # the largest it holds
 ]
 
 
@@ -77,7 +83,7 @@ def test_column_checks_give_the_same_report_and_rows_as_row_checks(conn, tmp_pat
     assert staged == [1, 1]
     for f, s in zip(fast, slow, strict=True):
         assert _report(f) == _report(s)
-    assert fast[0].valid == 5 and fast[1].inserted == 4  # b1 b2 (hashed id) b11 b14; v1 v2 (hashed id) v10
+    assert fast[0].valid == 5 and fast[1].inserted == 6  # b1 b2 (hashed id) b11 b14; v1 v2 (hashed id) v10 v13 v16
     fcols = ("ext_id, name_zh, name_en, industry, address, source_crs, key_monitored, area_code, "
              "ST_AsEWKT(geom), company_id IS NOT NULL")
     assert [r[1:] for r in _rows(conn, "facilities", "bulk-fast", fcols)] == \
