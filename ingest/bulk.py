@@ -285,15 +285,15 @@ def tune(conn: psycopg.Connection) -> None:
 
 @contextmanager
 def rebuilt_indexes(conn: psycopg.Connection, table: str, rows: int, also: tuple[str, ...] = (),
-                    unique: bool = False, made_here: tuple[str, ...] = ()) -> Iterator[bool]:
+                    unique: tuple[str, ...] = (), made_here: tuple[str, ...] = ()) -> Iterator[bool]:
     """For a large load into a mostly-new `table`: the non-unique indexes and the foreign keys of it and of the
-    tables in `also` (filled by its triggers) dropped, and with `unique` its unique constraints no key refers to
-    (the load must then insert no duplicate itself: the table is locked, and they are added back, so checked, in
-    the load's transaction); the keys added again (one validating join each) and the table analysed in the
-    transaction, the indexes recorded in deferred_indexes for `build_deferred` to make after the commit (a failed
-    load rolls all of it back). The keys named in `made_here` hold by construction (dropping a key locks the table it
-    refers to until the commit, so what the load found there stays): added NOT VALID, so enforced from then on,
-    and validated after the commit beside the indexes. Yields whether it did."""
+    tables in `also` (filled by its triggers) dropped, and the unique constraints no key refers to of the tables in
+    `unique` that are mostly new too (the load must then insert no duplicate itself: the tables are locked, and they
+    are added back, so checked, in the load's transaction); the keys added again (one validating join each) and the
+    table analysed in the transaction, the indexes recorded in deferred_indexes for `build_deferred` to make after
+    the commit (a failed load rolls all of it back). The keys named in `made_here` hold by construction (dropping a
+    key locks the table it refers to until the commit, so what the load found there stays): added NOT VALID, so
+    enforced from then on, and validated after the commit beside the indexes. Yields whether it did."""
     row = conn.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (table,)).fetchone()
     if rows < REBUILD_ROWS or (row is not None and row[0] > rows * EXISTING_RATIO):
         yield False
@@ -317,19 +317,21 @@ def rebuilt_indexes(conn: psycopg.Connection, table: str, rows: int, also: tuple
     fks = conn.execute("""SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
                           WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY conrelid, conname""",
                        ([table, *also],)).fetchall()
-    uniques = conn.execute("""SELECT u.conname, pg_get_constraintdef(u.oid) FROM pg_constraint u
-                              WHERE u.conrelid = %s::regclass AND u.contype = 'u' AND NOT EXISTS (
-                                  SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = u.conindid)""",
-                           (table,)).fetchall() if unique else []
+    uniques = conn.execute("""SELECT u.conrelid::regclass::text, u.conname, pg_get_constraintdef(u.oid)
+                              FROM pg_constraint u JOIN pg_class r ON r.oid = u.conrelid
+                              WHERE u.conrelid = ANY(%s::regclass[]) AND u.contype = 'u' AND r.reltuples <= %s
+                              AND NOT EXISTS (SELECT 1 FROM pg_constraint f
+                                              WHERE f.contype = 'f' AND f.conindid = u.conindid)""",
+                           (list(unique), rows * EXISTING_RATIO)).fetchall()
     for name, _, _, _ in defs:
         conn.execute(f"DROP INDEX {name}")
     for rel, name, _ in fks:
         conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.SQL(rel), sql.Identifier(name)))
-    for name, _ in uniques:  # made again by one sorted build instead of a million inserts in random key order
-        conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.SQL(table), sql.Identifier(name)))
+    for rel, name, _ in uniques:  # made again by one sorted build instead of a million inserts in random key order
+        conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.SQL(rel), sql.Identifier(name)))
     yield True
-    for name, ddl in uniques:
-        conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(sql.SQL(table), sql.Identifier(name),
+    for rel, name, ddl in uniques:
+        conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(sql.SQL(rel), sql.Identifier(name),
                                                                            sql.SQL(ddl)))
     with conn.cursor() as cur:
         cur.executemany("""INSERT INTO deferred_indexes (name, table_name, ddl, cost) VALUES (%s, %s, %s, %s)
@@ -387,14 +389,11 @@ def _build_queued(c: psycopg.Connection, queue: list[str], lock: threading.Lock)
             if not queue:
                 return made
             name = queue.pop()
-        if name == DERIVED:
-            c.execute(REFRESH_DERIVED)
-            c.commit()
-            continue
-        row = c.execute("SELECT ddl FROM deferred_indexes WHERE name = %s FOR UPDATE SKIP LOCKED",
-                        (name,)).fetchone()
+        row = (REFRESH_DERIVED,) if name == DERIVED else c.execute(
+            "SELECT ddl FROM deferred_indexes WHERE name = %s FOR UPDATE SKIP LOCKED", (name,)).fetchone()
         if row is not None:
             c.execute(row[0])
-            c.execute("DELETE FROM deferred_indexes WHERE name = %s", (name,))
-            made += 1
+            if name != DERIVED:
+                c.execute("DELETE FROM deferred_indexes WHERE name = %s", (name,))
+                made += 1
         c.commit()

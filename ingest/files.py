@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import psycopg
 import pyarrow as pa
+import pyarrow.compute as pc
 from psycopg.copy import QueuedLibpqWriter
 from tqdm import tqdm
 
@@ -34,7 +35,11 @@ STATUSES = ("open", "explained", "rectified", "removed")
 # (a row it holds locked); no private owner (a file sets none); history rows its trigger writes for the records
 # it inserts. See bulk.rebuilt_indexes: enforced from the insert's end, validated after the commit.
 MADE_HERE = ("facilities_company_id_fkey", "facilities_dataset_id_fkey", "facilities_private_to_brand_fkey",
-             "violations_dataset_id_fkey", "violations_facility_id_fkey", "violation_status_history_violation_id_fkey")
+             "companies_dataset_id_fkey", "violations_dataset_id_fkey", "violations_facility_id_fkey",
+             "violation_status_history_violation_id_fkey")
+# The tables whose unique keys a bulk load drops, when mostly new, and makes again by one sorted build (see
+# bulk.rebuilt_indexes); the load then inserts no duplicate itself (_new_keys, _commit_companies).
+UNIQUE = {"facilities": ("facilities", "companies"), "violations": ("violations",)}
 # The statement triggers a bulk insert turns off, by kind of file (see _bulk_triggers).
 BULK_TRIGGERS = {"facilities": (("facilities", "facilities_cells_insert"), ("facilities", "facilities_cells_update")),
                  "violations": (("facilities", "facilities_cells_update"),
@@ -102,12 +107,21 @@ KINDS: dict[str, tuple[set[str], set[str], Callable[[dict, str], tuple], str]] =
 COMPANY = "file_stage s LEFT JOIN companies c ON c.uscc = s.uscc"  # a stage row with its company (hash join)
 
 
-def _commit_companies(conn: psycopg.Connection, ds: Dataset, synthetic: bool) -> None:
-    """Companies by USCC; legacy ids attach to them, or identify companies that have no USCC on file."""
+def _commit_companies(conn: psycopg.Connection, ds: Dataset, synthetic: bool, distinct: bool = False) -> None:
+    """Companies by USCC; legacy ids attach to them, or identify companies that have no USCC on file (`distinct`:
+    the staged USCCs are known to differ)."""
     conn.execute("ALTER TABLE file_stage ADD COLUMN company_id bigint")  # set here for rows without a USCC only
-    conn.execute("""INSERT INTO companies (uscc, name_zh, name_en, dataset_id, synthetic)
-                    SELECT DISTINCT ON (uscc) uscc, name_zh, name_en, %s, %s FROM file_stage
-                    WHERE uscc IS NOT NULL ON CONFLICT (uscc) DO NOTHING""", (ds.id, synthetic))
+    keyed = conn.execute("SELECT EXISTS (SELECT FROM pg_constraint WHERE conname = 'companies_uscc_key')").fetchone()
+    if keyed == (True,):
+        conn.execute("""INSERT INTO companies (uscc, name_zh, name_en, dataset_id, synthetic)
+                        SELECT DISTINCT ON (uscc) uscc, name_zh, name_en, %s, %s FROM file_stage
+                        WHERE uscc IS NOT NULL ON CONFLICT (uscc) DO NOTHING""", (ds.id, synthetic))
+    else:  # a bulk load dropped the key (companies locked until the commit): new USCCs, each once, by joins
+        on_file = conn.execute("SELECT EXISTS (SELECT FROM companies WHERE uscc IS NOT NULL)").fetchone() == (True,)
+        conn.execute(f"""INSERT INTO companies (uscc, name_zh, name_en, dataset_id, synthetic)
+                         SELECT {"" if distinct else "DISTINCT ON (uscc)"} uscc, name_zh, name_en, %s, %s
+                         FROM file_stage s WHERE uscc IS NOT NULL {"AND NOT EXISTS (SELECT 1 FROM companies c "
+                         "WHERE c.uscc = s.uscc)" if on_file else ""}""", (ds.id, synthetic))
     # Rows with a USCC now all have a company: joined where used (COMPANY), not written back into the stage.
     legacy = conn.execute("""SELECT line, name_zh, name_en, registration_no, organisation_code FROM file_stage
                              WHERE uscc IS NULL AND (registration_no IS NOT NULL
@@ -128,14 +142,14 @@ def _commit_companies(conn: psycopg.Connection, ds: Dataset, synthetic: bool) ->
 
 def _commit_facilities(conn: psycopg.Connection, ds: Dataset, synthetic: bool, report: FileReport,
                        keyless: bool = False, names: match_names.MatchNames | None = None,
-                       distinct: bool = False) -> int:
+                       distinct: frozenset[str] = frozenset()) -> int:
     """Companies, then the staged facilities new to the data set (`keyless`: its unique key is dropped for the
     load, so the rows already on file are left out by a join rather than by the key's conflicts; with `names`,
     their match names computed meanwhile on another connection, written instead of the trigger's; `distinct`: the
-    staged ext_ids are known to differ)."""
+    stage columns whose values are known to differ, ext_id and uscc)."""
     skip_merged_facilities(conn, ds.id, report)  # merged away by a reviewer: not brought back
-    _commit_companies(conn, ds, synthetic)
-    one_each, new_only = _new_keys(conn, "facilities", ds.id, keyless, distinct)
+    _commit_companies(conn, ds, synthetic, "uscc" in distinct)
+    one_each, new_only = _new_keys(conn, "facilities", ds.id, keyless, "ext_id" in distinct)
     matches = names.table() if keyless and names is not None else None
     match_cols, match_join, match_vals = "", "", ""
     if matches is not None:  # rows the other connection lacks (staged by the per-row checks) get the function's
@@ -179,12 +193,12 @@ def _new_keys(conn: psycopg.Connection, table: str, ds: str, keyless: bool, dist
 
 
 def _commit_violations(conn: psycopg.Connection, ds: Dataset, synthetic: bool, report: FileReport,
-                       keyless: bool = False, distinct: bool = False) -> int:
+                       keyless: bool = False, distinct: frozenset[str] = frozenset()) -> int:
     """Each row's facility resolved, then the records new to the data set inserted (`keyless`: a bulk load, as for
     facilities; its alert events queued as one batch, its facilities' cells rebuilt after the commit; `distinct`:
-    the staged ext_ids are known to differ, so none is left out by a sort)."""
+    the stage columns whose values are known to differ: with ext_id, none is left out by a sort)."""
     resolve_facilities(conn, ds.id, report)
-    one_each, new_only = _new_keys(conn, "violations", ds.id, keyless, distinct)
+    one_each, new_only = _new_keys(conn, "violations", ds.id, keyless, "ext_id" in distinct)
     if keyless:
         conn.execute("SET LOCAL bluemap.alert_batch = on")  # migration 0025: the worker writes the events
         _bulk_triggers(conn, "violations", enable=False)
@@ -256,19 +270,19 @@ def _load(conn: psycopg.Connection, report: FileReport, table: Table, path: Path
     except bulk.Unsure:  # not a file for the column checks (found out at worst after its last block): start again
         conn.execute("TRUNCATE file_stage")
         report, names = FileReport(path.name, kind), None  # (lines of records may differ from the blocks')
-        rejects, distinct = _stage(conn, report, table, header, crs, progress), False
+        rejects, distinct = _stage(conn, report, table, header, crs, progress), frozenset()
     conn.execute("ANALYZE file_stage")  # row counts and distinct keys for the joins that follow
     if kind == "facilities":  # rows with an address and no coordinates: placed from the place index, or reported
         rejects += geocode_rows.place(conn, report, path, encoding)
     register_dataset(conn, ds)
     if kind == "facilities":
-        with bulk.rebuilt_indexes(conn, "facilities", report.valid, also=("companies",), unique=True,
+        with bulk.rebuilt_indexes(conn, "facilities", report.valid, also=("companies",), unique=UNIQUE[kind],
                                   made_here=MADE_HERE) as keyless:
             report.inserted = _commit_facilities(conn, ds, ds.synthetic, report, keyless, names, distinct)
     else:
         before = report.error_count
         with bulk.rebuilt_indexes(conn, "violations", report.valid, also=("violation_status_history",),
-                                  unique=True, made_here=MADE_HERE) as keyless:
+                                  unique=UNIQUE[kind], made_here=MADE_HERE) as keyless:
             report.inserted = _commit_violations(conn, ds, ds.synthetic, report, keyless, distinct)
         rejects += [(i.line, f"{i.column}: {i.reason}", []) for i in report.errors[before:]]
     if report.error_count and not skip_invalid:
@@ -322,16 +336,17 @@ def _stage(conn: psycopg.Connection, report: FileReport, table: Table, header: l
 
 
 def _stage_bulk(conn: psycopg.Connection, report: FileReport, path: Path, crs: str,
-                names: match_names.MatchNames | None = None) -> tuple[list[tuple[int, str, list[str]]], bool]:
+                names: match_names.MatchNames | None = None) -> tuple[list[tuple[int, str, list[str]]], frozenset[str]]:
     """COPY the rows the column checks are sure of, a block of the file at a time, on one COPY (a thread sends each
     block while the next is checked, and the server stores it meanwhile), then check the others one by one (they
     make the report); bulk.Unsure (with rows staged and reported) when the file is not for this path. The rejects,
-    and whether the staged keys are known to be distinct (every row staged here, no ext_id twice)."""
+    and the key columns whose staged values are known to differ (every row staged here, none there twice)."""
     columns = [c.split()[0] for c in KINDS[report.kind][3].split(", ")]
-    keys = KeySet()
+    keys = {"ext_id": KeySet(), **({"uscc": KeySet()} if report.kind == "facilities" else {})}
 
     def staged(out: pa.Table) -> None:
-        keys.add(out.column("ext_id"))
+        for name, keyset in keys.items():
+            keyset.add(pc.drop_null(out.column(name)))
         if names is not None:
             names.add(out.select(["line", "name_zh", "name_en"]))
 
@@ -359,7 +374,7 @@ def _stage_bulk(conn: psycopg.Connection, report: FileReport, path: Path, crs: s
         raise unsure[0]
     if names is not None:
         names.end()
-    return rejects, not mixed and keys.distinct()
+    return rejects, frozenset(() if mixed else (name for name, keyset in keys.items() if keyset.distinct()))
 
 
 def _until_unsure(blocks: Iterator[pa.Table], unsure: list[bulk.Unsure]) -> Iterator[pa.Table]:

@@ -10,6 +10,7 @@ from ingest import bulk, match_names
 from ingest import files as loader
 from ingest.files import load_csv
 from ops.cli import main as cli
+from standards import uscc
 
 pytestmark = pytest.mark.db
 
@@ -162,6 +163,32 @@ def test_large_loads_rebuild_indexes_and_cells_all_or_nothing(conn, tmp_path, mo
     conn.commit()
 
 
+def test_companies_of_a_large_load_are_found_or_made_once(conn, tmp_path, monkeypatch):
+    monkeypatch.setattr(bulk, "EXISTING_RATIO", 1e9)
+    on_file, shared, alone = (uscc.make("110108", 907_000 + i) for i in range(3))
+    header = "ext_id,name_zh,name_en,uscc,industry,lon,lat\n"
+    first = _write(tmp_path, "co-small.csv", header, [f"co0,已有公司,On file,{on_file},cement,116.3,39.3"])
+    assert load_csv(conn, "facilities", first, dataset_id="bulk-co").inserted == 1  # (per-row, key kept)
+    known = conn.execute("SELECT id FROM companies WHERE uscc = %s", (on_file,)).fetchone()[0]
+    monkeypatch.setattr(bulk, "REBUILD_ROWS", 5)
+    keys = _constraints(conn)
+    rows = {"co1": on_file, "co2": shared, "co3": shared, "co4": alone, "co5": "", "co6": "", "co7": on_file}
+    for name, picked in (("distinct", ("co1", "co4", "co5", "co6")), ("repeated", tuple(rows))):
+        big = _write(tmp_path, f"co-{name}.csv", header, [f"{k},公司{k},Company {k},{rows[k]},cement,116.{i},39.{i}"
+                                                          for i, k in enumerate(picked, 1)])
+        report = load_csv(conn, "facilities", big, dataset_id="bulk-co")
+        assert report.committed and report.inserted == {"distinct": 4, "repeated": 3}[name]
+        assert _constraints(conn) == keys  # the companies' unique key dropped for the load and made again
+    got = dict(conn.execute("""SELECT f.ext_id, c.uscc FROM facilities f LEFT JOIN companies c ON c.id = f.company_id
+                               WHERE f.dataset_id = 'bulk-co'""").fetchall())
+    assert got == {"co0": on_file, **{k: v or None for k, v in rows.items()}}
+    counts = conn.execute("""SELECT uscc, count(*), min(id) FROM companies WHERE uscc = ANY(%s)
+                             GROUP BY uscc""", ([on_file, shared, alone],)).fetchall()
+    assert {u: n for u, n, _ in counts} == {on_file: 1, shared: 1, alone: 1}
+    assert (on_file, 1, known) in counts  # the company on file, found rather than made again
+    conn.rollback()
+
+
 def _constraints(conn) -> list[tuple]:
     return conn.execute("""SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated
                            FROM pg_constraint WHERE conrelid = ANY('{facilities,violations,companies,
@@ -267,16 +294,17 @@ def test_indexes_a_stopped_load_deferred_are_made_by_the_next_upgrade(conn, tmp_
     good = _write(tmp_path, "deferred.csv", FAC_HEADER.replace(",registration_no", ""), rows)
     report = load_csv(conn, "facilities", good, dataset_id="bulk-deferred")
     assert report.committed and report.inserted == 20
-    pending = {r[0] for r in conn.execute("SELECT name FROM deferred_indexes WHERE table_name = 'facilities'")}
+    pending = {r[0] for r in conn.execute("SELECT name FROM deferred_indexes")}
     missing = set(before) - set(_index_defs(conn, "facilities"))
-    checks = {"facilities_company_id_fkey", "facilities_dataset_id_fkey", "facilities_private_to_brand_fkey"}
+    checks = {"facilities_company_id_fkey", "facilities_dataset_id_fkey", "facilities_private_to_brand_fkey",
+              "companies_dataset_id_fkey"}
     assert len(missing) == len(pending - checks) == 12 and checks <= pending  # recorded in the load's commit
     assert _unvalidated(conn) == checks  # enforced meanwhile, validated after
     conn.commit()
     monkeypatch.setattr(bulk, "build_deferred", build)
     result = CliRunner().invoke(cli, ["db", "upgrade"], env={"DATABASE_URL": settings.dsn()})
     assert result.exit_code == 0, result.output
-    assert "made 15 indexes and key checks a stopped bulk load had left to make" in result.output
+    assert "made 16 indexes and key checks a stopped bulk load had left to make" in result.output
     assert _unvalidated(conn) == set()
     assert _index_defs(conn, "facilities") == before  # the same definitions, made again
     assert conn.execute("SELECT count(*) FROM deferred_indexes").fetchone()[0] == 0
