@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from core.datasets import Dataset, upload_dataset
 from db.staging import bump_data_version, ewkt_point, register_dataset
-from ingest import bulk, geocode_rows, match_names
+from ingest import bulk, geocode_rows, match_names, rebuild
 from ingest import checks as v
 from ingest.facilities import assign_area_codes
 from ingest.geocode_rows import ADMIN_COLUMNS
@@ -33,15 +33,16 @@ STATUSES = ("open", "explained", "rectified", "removed")
 # Keys a bulk load's rows meet by construction: dropping them locked the tables they refer to (ACCESS EXCLUSIVE,
 # until the commit), so the companies and facilities the load found or made stay; the data set it registers
 # (a row it holds locked); no private owner (a file sets none); history rows its trigger writes for the records
-# it inserts. See bulk.rebuilt_indexes: enforced from the insert's end, validated after the commit.
+# it inserts. See rebuild.rebuilt_indexes: enforced from the insert's end, validated after the commit.
 MADE_HERE = ("facilities_company_id_fkey", "facilities_dataset_id_fkey", "facilities_private_to_brand_fkey",
              "companies_dataset_id_fkey", "violations_dataset_id_fkey", "violations_facility_id_fkey",
              "violation_status_history_violation_id_fkey")
 # The tables whose unique keys a bulk load drops, when mostly new, and makes again by one sorted build (see
-# bulk.rebuilt_indexes); the load then inserts no duplicate itself (_new_keys, _commit_companies).
+# rebuild.rebuilt_indexes); the load then inserts no duplicate itself (_new_keys, _commit_companies).
 UNIQUE = {"facilities": ("facilities", "companies"), "violations": ("violations",)}
 # The statement triggers a bulk insert turns off, by kind of file (see _bulk_triggers).
-BULK_TRIGGERS = {"facilities": (("facilities", "facilities_cells_insert"), ("facilities", "facilities_cells_update")),
+BULK_TRIGGERS = {"facilities": (("facilities", "facilities_cells_insert"), ("facilities", "facilities_cells_update"),
+                                ("facilities", "facilities_match_names")),
                  "violations": (("facilities", "facilities_cells_update"),
                                 ("violation_status_history", "alert_status_changed"))}
 
@@ -64,7 +65,7 @@ def _facility_row(row: dict, crs: str) -> tuple:
     address = locate or (row.get("address") or "").strip() or None
     geom = None if lon is None or lat is None else ewkt_point(round(lon, 7), round(lat, 7))
     return (ext, name_zh, name_en, v.industry(row), address, crs, code, v.boolean(row, "key_monitored"), area, geom,
-            reg, org)
+            reg, org, None, None)  # (match names: the function's, in the insert or by the trigger)
 
 
 def _violation_row(row: dict, crs: str) -> tuple:
@@ -96,7 +97,7 @@ KINDS: dict[str, tuple[set[str], set[str], Callable[[dict, str], tuple], str]] =
     "facilities": (FACILITY_COLUMNS, {"lon", "lat"}, _facility_row,
                    "line int, ext_id text, name_zh text, name_en text, industry text, address text, "
                    "source_crs text, uscc text, key_monitored bool, area_code text, geom geometry(Point,4326), "
-                   "registration_no text, organisation_code text"),
+                   "registration_no text, organisation_code text, match_zh text, match_en text"),
     "violations": (VIOLATION_COLUMNS, {"date", "authority", "category"}, _violation_row,
                    "line int, ext_id text, facility_ext_id text, facility_uscc text, violation_date date, "
                    "authority text, category text, legal_basis text, penalty_cny numeric, description text, "
@@ -141,23 +142,19 @@ def _commit_companies(conn: psycopg.Connection, ds: Dataset, synthetic: bool, di
 
 
 def _commit_facilities(conn: psycopg.Connection, ds: Dataset, synthetic: bool, report: FileReport,
-                       keyless: bool = False, names: match_names.MatchNames | None = None,
-                       distinct: frozenset[str] = frozenset()) -> int:
+                       keyless: bool = False, distinct: frozenset[str] = frozenset()) -> int:
     """Companies, then the staged facilities new to the data set (`keyless`: its unique key is dropped for the
-    load, so the rows already on file are left out by a join rather than by the key's conflicts; with `names`,
-    their match names computed meanwhile on another connection, written instead of the trigger's; `distinct`: the
-    stage columns whose values are known to differ, ext_id and uscc)."""
+    load, so the rows already on file are left out by a join rather than by the key's conflicts, and the match
+    names are those staged, or the function's where none was, instead of the trigger's; `distinct`: the stage
+    columns whose values are known to differ, ext_id and uscc)."""
     skip_merged_facilities(conn, ds.id, report)  # merged away by a reviewer: not brought back
     _commit_companies(conn, ds, synthetic, "uscc" in distinct)
     one_each, new_only = _new_keys(conn, "facilities", ds.id, keyless, "ext_id" in distinct)
-    matches = names.table() if keyless and names is not None else None
-    match_cols, match_join, match_vals = "", "", ""
-    if matches is not None:  # rows the other connection lacks (staged by the per-row checks) get the function's
-        match_cols, match_join = ", match_zh, match_en", f"LEFT JOIN {matches} m ON m.line = d.line"
-        match_vals = """, CASE WHEN m.line IS NULL THEN list_match_name(d.name_zh) ELSE m.match_zh END,
-                          CASE WHEN m.line IS NULL THEN list_match_name(d.name_en) ELSE m.match_en END"""
-        conn.execute("ALTER TABLE facilities DISABLE TRIGGER facilities_match_names")  # (locked for the load)
+    match_cols, match_vals = "", ""
     if keyless:
+        match_cols = ", match_zh, match_en"
+        match_vals = """, coalesce(d.match_zh, list_match_name(d.name_zh)),
+                          coalesce(d.match_en, list_match_name(d.name_en))"""
         _bulk_triggers(conn, "facilities", enable=False)
     cur = conn.execute(f"""
         INSERT INTO facilities (dataset_id, ext_id, company_id, name_zh, name_en, industry, address, source_crs,
@@ -167,13 +164,11 @@ def _commit_facilities(conn: psycopg.Connection, ds: Dataset, synthetic: bool, r
         FROM (
             SELECT {one_each} %(ds)s AS ds, s.ext_id, coalesce(s.company_id, c.id) AS company_id,
                    s.name_zh, s.name_en, s.industry, s.address, s.source_crs, s.key_monitored, s.area_code,
-                   %(syn)s AS syn, s.geom, coalesce(s.location_precision, 'exact') AS prec, s.line
-            FROM {COMPANY} {"WHERE " + new_only if new_only else ""}) AS d {match_join}
+                   %(syn)s AS syn, s.geom, coalesce(s.location_precision, 'exact') AS prec, s.match_zh, s.match_en
+            FROM {COMPANY} {"WHERE " + new_only if new_only else ""}) AS d
         -- Stored in space-filling-curve order: a map tile's facilities then sit on few table pages.
         ORDER BY ST_GeoHash(d.geom, 10)
         {"" if keyless else "ON CONFLICT (dataset_id, ext_id) DO NOTHING"}""", {"ds": ds.id, "syn": synthetic})
-    if matches is not None:
-        conn.execute("ALTER TABLE facilities ENABLE TRIGGER facilities_match_names")
     assign_area_codes(conn, ds.id)
     if keyless:
         _bulk_triggers(conn, "facilities", enable=True)
@@ -242,46 +237,37 @@ def load_csv(conn: psycopg.Connection, kind: str, path: Path, crs: str = "wgs84"
     if not _header_ok(report, header):
         return report
     if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-        bulk.build_deferred(conn)  # what a load stopped after its commit left to make
-    bulk.tune(conn)
+        rebuild.build_deferred(conn)  # what a load stopped after its commit left to make
+    rebuild.tune(conn)
     conn.execute(f"CREATE TEMP TABLE file_stage ({KINDS[kind][3]}) ON COMMIT DROP")
     bulky = table.how.startswith("CSV, UTF-8")
-    names = (match_names.MatchNames(conn) if bulky and kind == "facilities"
-             and path.stat().st_size >= match_names.MIN_BYTES else None)
-    try:
-        return _load(conn, report, table, path, crs, encoding, skip_invalid, dataset
-                     or upload_dataset(path.name, licence, dataset_id), progress, bulky, names)
-    finally:
-        if names is not None and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-            names.drop()
-        elif names is not None:  # a load that failed inside its transaction: the next load drops them
-            names.close()
+    return _load(conn, report, table, path, crs, encoding, skip_invalid, dataset
+                 or upload_dataset(path.name, licence, dataset_id), progress, bulky)
 
 
 def _load(conn: psycopg.Connection, report: FileReport, table: Table, path: Path, crs: str,
-          encoding: str | None, skip_invalid: bool, ds: Dataset, progress: bool, bulky: bool,
-          names: match_names.MatchNames | None) -> FileReport:
+          encoding: str | None, skip_invalid: bool, ds: Dataset, progress: bool, bulky: bool) -> FileReport:
     """load_csv, from staging on."""
     kind, header = report.kind, [h.lower() for h in table.header]
     try:  # checked column by column, a block at a time; the rows it is not sure of take the per-row checks
         if not bulky:
             raise bulk.Unsure
-        rejects, distinct = _stage_bulk(conn, report, path, crs, names)
+        rejects, distinct = _stage_bulk(conn, report, path, crs)
     except bulk.Unsure:  # not a file for the column checks (found out at worst after its last block): start again
         conn.execute("TRUNCATE file_stage")
-        report, names = FileReport(path.name, kind), None  # (lines of records may differ from the blocks')
+        report = FileReport(path.name, kind)  # (lines of records may differ from the blocks')
         rejects, distinct = _stage(conn, report, table, header, crs, progress), frozenset()
     conn.execute("ANALYZE file_stage")  # row counts and distinct keys for the joins that follow
     if kind == "facilities":  # rows with an address and no coordinates: placed from the place index, or reported
         rejects += geocode_rows.place(conn, report, path, encoding)
     register_dataset(conn, ds)
     if kind == "facilities":
-        with bulk.rebuilt_indexes(conn, "facilities", report.valid, also=("companies",), unique=UNIQUE[kind],
+        with rebuild.rebuilt_indexes(conn, "facilities", report.valid, also=("companies",), unique=UNIQUE[kind],
                                   made_here=MADE_HERE) as keyless:
-            report.inserted = _commit_facilities(conn, ds, ds.synthetic, report, keyless, names, distinct)
+            report.inserted = _commit_facilities(conn, ds, ds.synthetic, report, keyless, distinct)
     else:
         before = report.error_count
-        with bulk.rebuilt_indexes(conn, "violations", report.valid, also=("violation_status_history",),
+        with rebuild.rebuilt_indexes(conn, "violations", report.valid, also=("violation_status_history",),
                                   unique=UNIQUE[kind], made_here=MADE_HERE) as keyless:
             report.inserted = _commit_violations(conn, ds, ds.synthetic, report, keyless, distinct)
         rejects += [(i.line, f"{i.column}: {i.reason}", []) for i in report.errors[before:]]
@@ -292,7 +278,7 @@ def _load(conn: psycopg.Connection, report: FileReport, table: Table, path: Path
     bump_data_version(conn, derived=False)
     conn.commit()
     report.committed = True
-    bulk.build_deferred(conn)  # the indexes a large load dropped and the stale cells, made on several connections
+    rebuild.build_deferred(conn)  # the indexes a large load dropped and the stale cells, made on several connections
     if rejects:
         report.rejects_path = write_rejects(path, table.header, rejects)
     return report
@@ -335,20 +321,19 @@ def _stage(conn: psycopg.Connection, report: FileReport, table: Table, header: l
     return rejects
 
 
-def _stage_bulk(conn: psycopg.Connection, report: FileReport, path: Path, crs: str,
-                names: match_names.MatchNames | None = None) -> tuple[list[tuple[int, str, list[str]]], frozenset[str]]:
+def _stage_bulk(conn: psycopg.Connection, report: FileReport, path: Path,
+                crs: str) -> tuple[list[tuple[int, str, list[str]]], frozenset[str]]:
     """COPY the rows the column checks are sure of, a block of the file at a time, on one COPY (a thread sends each
     block while the next is checked, and the server stores it meanwhile), then check the others one by one (they
     make the report); bulk.Unsure (with rows staged and reported) when the file is not for this path. The rejects,
     and the key columns whose staged values are known to differ (every row staged here, none there twice)."""
     columns = [c.split()[0] for c in KINDS[report.kind][3].split(", ")]
     keys = {"ext_id": KeySet(), **({"uscc": KeySet()} if report.kind == "facilities" else {})}
+    match = report.kind == "facilities" and match_names.agrees(conn)  # the match names staged too
 
     def staged(out: pa.Table) -> None:
         for name, keyset in keys.items():
             keyset.add(pc.drop_null(out.column(name)))
-        if names is not None:
-            names.add(out.select(["line", "name_zh", "name_en"]))
 
     rejects: list[tuple[int, str, list[str]]] = []
     unsure: list[bulk.Unsure] = []
@@ -360,7 +345,7 @@ def _stage_bulk(conn: psycopg.Connection, report: FileReport, path: Path, crs: s
                                             writer=QueuedLibpqWriter(cur)) as copy:
             for table in blocks:
                 first = report.rows + 2  # records are one a line (bulk.batches makes sure), after the header
-                ok = bulk.stage(copy.write, table, report.kind, crs, STATUSES, columns, first, staged)
+                ok = bulk.stage(copy.write, table, report.kind, crs, STATUSES, columns, first, staged, match)
                 report.rows += table.num_rows
                 report.valid += int(ok.sum())
                 if not ok.all():  # the per-row checks COPY the block's other rows: this COPY ends first
@@ -372,8 +357,6 @@ def _stage_bulk(conn: psycopg.Connection, report: FileReport, path: Path, crs: s
         rejects += _stage_doubtful(conn, report, *doubtful, crs)
     if unsure:
         raise unsure[0]
-    if names is not None:
-        names.end()
     return rejects, frozenset(() if mixed else (name for name, keyset in keys.items() if keyset.distinct()))
 
 

@@ -1,103 +1,48 @@
-"""The match names of a large facilities file, computed on a connection of its own while the load goes on.
+"""The match names of a large facilities file, computed over whole columns (pyarrow) as the file is staged.
 
-`facilities.match_zh`/`match_en` are `list_match_name` of the names (migration 0029), 12 s of one backend at 1.2M
-rows. A bulk load sends the staged names here as it stages them; a thread COPYs them into an unlogged table and
-then computes the match names into another (a parallel plan may use both cores), while the load's own backend
-makes the companies. The load's insert joins that table on the file's line (rows it lacks, such as those the
-per-row checks staged, get the function's value in the insert). The tables are named after the load's backend
-(`bulk_match_names_<pid>_<random>`), dropped at the end, and dropped by the next load when that backend is gone.
+`facilities.match_zh`/`match_en` are `list_match_name` of the names (migrations 0023 and 0029): lower case, the
+legal forms taken out (有限公司, Co., Ltd., ...), each run of punctuation and spaces made one space, trimmed.
+PostgreSQL spent 8 s of a 1.2M-facility load on them; these column operations take ~2 s of the staging client.
+
+Only names made of printable ASCII, CJK unified ideographs and the punctuation the function names itself are
+computed here: on those, lower-casing (ASCII letters only), `[[:punct:]]` and `\\s` mean the same in RE2 as in
+PostgreSQL, and both regex engines take the same alternatives (each legal form is listed before any shorter one
+it starts with, so leftmost-first and leftmost-longest agree). Other names stay null in the stage and the insert
+computes them with the function. A load first checks this against the function on SAMPLE (`agrees`): with a
+function changed since, or a locale that lower-cases ASCII otherwise (Turkish "I"), the function makes every name.
 """
 
 from __future__ import annotations
 
-import io
-import queue
-import secrets
-import threading
-
 import psycopg
 import pyarrow as pa
-import pyarrow.csv as pacsv
-from psycopg import sql
+import pyarrow.compute as pc
 
-from db.connection import same_target
-
-PREFIX = "bulk_match_names_"
-# Files from this size on (bytes) are worth a connection of their own: about 100,000 facilities.
-MIN_BYTES = 10_000_000
-
-
-class MatchNames:
-    """Names in (`add`, a block at a time), then `table()`: the name of the table of (line, match_zh, match_en),
-    or None when the thread failed (the insert then computes every name itself)."""
-
-    def __init__(self, conn: psycopg.Connection) -> None:
-        self.target = same_target(conn)
-        self.pid = conn.info.backend_pid
-        self.names = f"{PREFIX}{self.pid}_{secrets.token_hex(4)}"
-        self.matches = self.names + "_m"
-        self.blocks: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()  # unbounded: staging never waits
-        self.error: Exception | None = None
-        self.ended = False  # the last block was queued
-        self.thread = threading.Thread(target=self._run, name="match-names", daemon=True)
-        self.thread.start()
-
-    def add(self, names: pa.Table) -> None:
-        """Queue a block's (line, name_zh, name_en)."""
-        buf = io.BytesIO()
-        pacsv.write_csv(names, buf, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-        self.blocks.put(buf.getvalue())
-
-    def table(self) -> str | None:
-        """Wait for the match names; the table holding them, or None."""
-        self.close()
-        return None if self.error else self.matches
-
-    def end(self) -> None:
-        """No more names: the thread makes the match names now (while the load makes the companies)."""
-        if not self.ended:
-            self.ended = True
-            self.blocks.put(None)
-
-    def close(self) -> None:
-        """End the thread (its tables stay)."""
-        self.end()
-        self.thread.join()
-
-    def drop(self) -> None:
-        """Drop both tables, once the load's transaction has ended (the load's insert reads one of them)."""
-        self.close()
-        with psycopg.connect(self.target, autocommit=True) as c:
-            c.execute(sql.SQL("DROP TABLE IF EXISTS {}, {}").format(sql.Identifier(self.names),
-                                                                   sql.Identifier(self.matches)))
-
-    def _run(self) -> None:
-        names, matches = sql.Identifier(self.names), sql.Identifier(self.matches)
-        ended = False  # the load's last block came
-        try:
-            with psycopg.connect(self.target, autocommit=True) as c:
-                _drop_orphans(c, self.pid)
-                c.execute(sql.SQL("CREATE UNLOGGED TABLE {} (line int, name_zh text, name_en text)").format(names))
-                with c.cursor().copy(sql.SQL("COPY {} FROM STDIN (FORMAT csv)").format(names)) as copy:
-                    while (block := self.blocks.get()) is not None:
-                        copy.write(block)
-                    ended = True
-                c.execute(sql.SQL("""CREATE UNLOGGED TABLE {} AS SELECT line, list_match_name(name_zh) AS match_zh,
-                                                                   list_match_name(name_en) AS match_en FROM {}""")
-                          .format(matches, names))
-                c.execute(sql.SQL("ANALYZE {}").format(matches))
-        except Exception as exc:  # noqa: BLE001  (the insert then computes the names itself)
-            self.error = exc
-            while not ended and self.blocks.get() is not None:  # what the load still sends, until its end
-                pass
+# The function's legal forms and punctuation (migration 0023), for RE2.
+ZH = "股份有限公司|有限责任公司|有限公司|分公司|集团|公司|厂"
+EN = r"co\.?,?\s*ltd\.?|company|limited|ltd\.?|inc\.?|corporation|corp\.?|group|factory|llc"
+LEGAL = f"({ZH}|{EN})"
+PUNCT = r"[[:punct:] （）()，、·]+"
+DOMAIN = r"^[\x20-\x7e\x{4e00}-\x{9fff}（），、·]*$"
+# Names whose match names must be the function's for the column path to be used (legal forms, their pieces, every
+# ASCII letter and punctuation mark, the listed Chinese punctuation).
+SAMPLE = ["北京水泥股份有限公司", "天津钢铁有限责任公司（滨海）", "上海分公司·一厂", "集团公司厂", "有限ltd公司",
+          "co有限公司ltd", "Beijing Cement Co., Ltd.", "ACME CO.,LTD", "Foo Company Limited", "Bar Inc.", "Baz Corp.",
+          "Qux Corporation", "Tianjin Steel Group", "X Factory LLC", "co . , ltd", "  Spaced   out  ", "A·B，C、D",
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopqrstuvwxyz 0123456789 I", "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~",
+          "corporate cooperation", "incorporated", "", "Ürümqi Textiles Co."]
 
 
-def _drop_orphans(c: psycopg.Connection, pid: int) -> None:
-    """Drop the tables of loads whose backend is gone, or is `pid` (the load's: it runs one load at a time), left by
-    a load stopped before its end."""
-    alive = {r[0] for r in c.execute("SELECT pid FROM pg_stat_activity")} - {pid}
-    for (name,) in c.execute("SELECT relname FROM pg_class WHERE relkind = 'r' AND starts_with(relname, %s)",
-                             (PREFIX,)).fetchall():
-        owner = name[len(PREFIX):].split("_", 1)[0]
-        if owner.isdigit() and int(owner) not in alive:
-            c.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+def names(col: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """list_match_name of each name, null where the name is null or not one this module computes."""
+    out = pc.utf8_trim(pc.replace_substring_regex(pc.replace_substring_regex(pc.ascii_lower(col), LEGAL, ""),
+                                                  PUNCT, " "), " ")
+    return pc.if_else(pc.fill_null(pc.match_substring_regex(col, DOMAIN), False), out, pa.scalar(None, pa.string()))
+
+
+def agrees(conn: psycopg.Connection) -> bool:
+    """Whether `names` gives the database function's value for every sample name it computes."""
+    theirs = conn.execute("SELECT array_agg(list_match_name(n) ORDER BY i) FROM unnest(%s::text[]) WITH ORDINALITY "
+                          "AS t(n, i)", (SAMPLE,)).fetchone()
+    mine = names(pa.array(SAMPLE, pa.string())).to_pylist()
+    return theirs is not None and all(m is None or m == t for m, t in zip(mine, theirs[0], strict=True))

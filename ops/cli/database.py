@@ -55,7 +55,7 @@ def status() -> None:
 def upgrade() -> None:
     """Apply the migrations, and make any index (or key check) a bulk load stopped after its commit left deferred."""
     from db import migrations as migrate
-    from ingest.bulk import build_deferred
+    from ingest.rebuild import build_deferred
 
     s = settings()
     ensure_db(s)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from ingest import bulk, match_names
+from ingest import bulk, rebuild
 from ingest import files as loader
 from ingest.files import load_csv
 from ops.cli import main as cli
@@ -133,8 +133,8 @@ def _indexes(conn, table: str) -> list[str]:
 
 
 def test_large_loads_rebuild_indexes_and_cells_all_or_nothing(conn, tmp_path, monkeypatch):
-    monkeypatch.setattr(bulk, "REBUILD_ROWS", 5)  # a small file stands for a national refresh
-    monkeypatch.setattr(bulk, "EXISTING_RATIO", 1e9)  # into a table that already holds the bundled data
+    monkeypatch.setattr(rebuild, "REBUILD_ROWS", 5)  # a small file stands for a national refresh
+    monkeypatch.setattr(rebuild, "EXISTING_RATIO", 1e9)  # into a table that already holds the bundled data
     before, keys = _indexes(conn, "facilities"), _constraints(conn)
     rows = [f"big{i},大厂{i},Big {i},,,cement,,{116 + i / 1000:.4f},39.5,,," for i in range(40)]
     bad = _write(tmp_path, "bad.csv", FAC_HEADER.replace(",registration_no", ""),
@@ -164,13 +164,13 @@ def test_large_loads_rebuild_indexes_and_cells_all_or_nothing(conn, tmp_path, mo
 
 
 def test_companies_of_a_large_load_are_found_or_made_once(conn, tmp_path, monkeypatch):
-    monkeypatch.setattr(bulk, "EXISTING_RATIO", 1e9)
+    monkeypatch.setattr(rebuild, "EXISTING_RATIO", 1e9)
     on_file, shared, alone = (uscc.make("110108", 907_000 + i) for i in range(3))
     header = "ext_id,name_zh,name_en,uscc,industry,lon,lat\n"
     first = _write(tmp_path, "co-small.csv", header, [f"co0,已有公司,On file,{on_file},cement,116.3,39.3"])
     assert load_csv(conn, "facilities", first, dataset_id="bulk-co").inserted == 1  # (per-row, key kept)
     known = conn.execute("SELECT id FROM companies WHERE uscc = %s", (on_file,)).fetchone()[0]
-    monkeypatch.setattr(bulk, "REBUILD_ROWS", 5)
+    monkeypatch.setattr(rebuild, "REBUILD_ROWS", 5)
     keys = _constraints(conn)
     rows = {"co1": on_file, "co2": shared, "co3": shared, "co4": alone, "co5": "", "co6": "", "co7": on_file}
     for name, picked in (("distinct", ("co1", "co4", "co5", "co6")), ("repeated", tuple(rows))):
@@ -209,12 +209,12 @@ def _summary_files(tmp_path, prefix: str):
 
 
 def test_large_load_gives_the_summaries_history_and_cells_of_a_small_one(conn, tmp_path, monkeypatch):
-    monkeypatch.setattr(bulk, "EXISTING_RATIO", 1e9)
+    monkeypatch.setattr(rebuild, "EXISTING_RATIO", 1e9)
     tables = ("facilities", "violations", "violation_status_history")
     before = _constraints(conn), [_indexes(conn, t) for t in tables], _triggers(conn)
     done = {}
     for prefix, threshold in (("sml", 10**9), ("lrg", 5)):  # per-row index and key upkeep, then the bulk path
-        monkeypatch.setattr(bulk, "REBUILD_ROWS", threshold)
+        monkeypatch.setattr(rebuild, "REBUILD_ROWS", threshold)
         fac, vio = _summary_files(tmp_path, prefix)
         rf = load_csv(conn, "facilities", fac, dataset_id=f"sum-{prefix}")
         rv = load_csv(conn, "violations", vio, dataset_id=f"sum-{prefix}-v")
@@ -256,8 +256,8 @@ def _triggers(conn) -> list[tuple]:
 
 
 def test_a_record_twice_in_a_large_file_is_stored_once(conn, tmp_path, monkeypatch):
-    monkeypatch.setattr(bulk, "REBUILD_ROWS", 5)
-    monkeypatch.setattr(bulk, "EXISTING_RATIO", 1e9)
+    monkeypatch.setattr(rebuild, "REBUILD_ROWS", 5)
+    monkeypatch.setattr(rebuild, "EXISTING_RATIO", 1e9)
     fac, vio = _summary_files(tmp_path, "two")
     lines = vio.read_text(encoding="utf-8").splitlines()
     vio.write_text("\n".join([*lines, lines[5], lines[1]]) + "\n", encoding="utf-8")  # two records twice
@@ -285,11 +285,11 @@ def _index_defs(conn, table: str) -> list[str]:
 
 
 def test_indexes_a_stopped_load_deferred_are_made_by_the_next_upgrade(conn, tmp_path, monkeypatch, settings):
-    monkeypatch.setattr(bulk, "REBUILD_ROWS", 5)
-    monkeypatch.setattr(bulk, "EXISTING_RATIO", 1e9)
+    monkeypatch.setattr(rebuild, "REBUILD_ROWS", 5)
+    monkeypatch.setattr(rebuild, "EXISTING_RATIO", 1e9)
     before = _index_defs(conn, "facilities")
-    build = bulk.build_deferred
-    monkeypatch.setattr(bulk, "build_deferred", lambda conn: 0)  # the load stops right after its commit
+    build = rebuild.build_deferred
+    monkeypatch.setattr(rebuild, "build_deferred", lambda conn: 0)  # the load stops right after its commit
     rows = [f"dfr{i},延后厂{i},Deferred {i},,,cement,,{116 + i / 1000:.4f},39.6,," for i in range(20)]
     good = _write(tmp_path, "deferred.csv", FAC_HEADER.replace(",registration_no", ""), rows)
     report = load_csv(conn, "facilities", good, dataset_id="bulk-deferred")
@@ -301,7 +301,7 @@ def test_indexes_a_stopped_load_deferred_are_made_by_the_next_upgrade(conn, tmp_
     assert len(missing) == len(pending - checks) == 12 and checks <= pending  # recorded in the load's commit
     assert _unvalidated(conn) == checks  # enforced meanwhile, validated after
     conn.commit()
-    monkeypatch.setattr(bulk, "build_deferred", build)
+    monkeypatch.setattr(rebuild, "build_deferred", build)
     result = CliRunner().invoke(cli, ["db", "upgrade"], env={"DATABASE_URL": settings.dsn()})
     assert result.exit_code == 0, result.output
     assert "made 16 indexes and key checks a stopped bulk load had left to make" in result.output
@@ -354,28 +354,27 @@ def test_a_statement_of_100000_records_keeps_the_summaries(conn):
     conn.rollback()
 
 
-def test_match_names_made_on_another_connection_are_the_functions(conn, tmp_path, monkeypatch):
-    """A large facilities file: its match names come from a connection of their own (ingest.match_names), rows
-    the per-row checks staged get the function's; the trigger is on again and the helper's tables are gone."""
-    monkeypatch.setattr(bulk, "REBUILD_ROWS", 5)
-    monkeypatch.setattr(bulk, "EXISTING_RATIO", 1e9)
+def test_match_names_computed_in_columns_are_the_functions(conn, tmp_path, monkeypatch):
+    """A large facilities file: the column checks stage the match names of the names ingest.match_names computes;
+    names it leaves (other scripts) and rows the per-row checks staged get the function's; the trigger is on again."""
+    monkeypatch.setattr(rebuild, "REBUILD_ROWS", 5)
+    monkeypatch.setattr(rebuild, "EXISTING_RATIO", 1e9)
     monkeypatch.setattr(bulk, "BLOCK_SIZE", 400)
-    monkeypatch.setattr(match_names, "MIN_BYTES", 0)
-    made: list = []
-    monkeypatch.setattr(match_names.MatchNames, "table",
-                        lambda self, real=match_names.MatchNames.table: made.append(real(self)) or made[-1])
+    staged: list = []
+    real = bulk.stage
+    monkeypatch.setattr(bulk, "stage", lambda *a, **k: staged.append(a[-1]) or real(*a, **k))
     rows = [f"mn{i},北京{i}号水泥有限公司,Beijing No. {i} Cement Co. Ltd.,,,cement,,{116 + i / 1000:.4f},39.7,,,"
             for i in range(30)]
     rows[17] = "mn17,天津钢铁集团,Tianjin Steel Group,,,cement,,116.02,39.7,,,110108000000016"  # per-row checks
+    rows[18] = "mn18,乌鲁木齐纺织厂,Ürümqi Textiles CO.，LTD,,,cement,,116.03,39.7,,,"  # a name left to the function
     report = load_csv(conn, "facilities", _write(tmp_path, "names.csv", FAC_HEADER, rows), dataset_id="bulk-names")
-    assert report.committed and report.inserted == 30 and made and made[0] is not None
+    assert report.committed and report.inserted == 30 and staged and all(staged)  # match names staged
     got = conn.execute("""SELECT count(*), count(*) FILTER (WHERE match_zh IS NOT DISTINCT FROM list_match_name(name_zh)
                                                    AND match_en IS NOT DISTINCT FROM list_match_name(name_en)),
-                                 count(*) FILTER (WHERE match_zh = '天津钢铁')
+                                 count(*) FILTER (WHERE match_zh = '天津钢铁'),
+                                 count(*) FILTER (WHERE match_en = 'ürümqi textiles co')
                           FROM facilities WHERE dataset_id = 'bulk-names'""").fetchone()
-    assert got == (30, 30, 1)
+    assert got == (30, 30, 1, 1)
     assert conn.execute("SELECT tgenabled FROM pg_trigger WHERE tgname = 'facilities_match_names'").fetchone() == ("O",)
-    assert conn.execute("SELECT count(*) FROM pg_class WHERE starts_with(relname, %s)",
-                        (match_names.PREFIX,)).fetchone()[0] == 0
     conn.execute("DELETE FROM facilities WHERE dataset_id = 'bulk-names'")
     conn.commit()
