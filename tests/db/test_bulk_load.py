@@ -378,3 +378,13 @@ def test_match_names_computed_in_columns_are_the_functions(conn, tmp_path, monke
     assert conn.execute("SELECT tgenabled FROM pg_trigger WHERE tgname = 'facilities_match_names'").fetchone() == ("O",)
     conn.execute("DELETE FROM facilities WHERE dataset_id = 'bulk-names'")
     conn.commit()
+
+
+def test_a_load_waits_less_for_an_autovacuum_in_its_way(conn):
+    """PostgreSQL cancels an autovacuum blocking a lock request after the requester's deadlock_timeout: a load
+    (as a superuser, as on the embedded cluster) sets it to a tenth of the default for its transaction only."""
+    default = conn.execute("SHOW deadlock_timeout").fetchone()[0]
+    rebuild.tune(conn)
+    assert conn.execute("SHOW deadlock_timeout").fetchone()[0] == rebuild.LOCK_WAIT
+    conn.rollback()
+    assert conn.execute("SHOW deadlock_timeout").fetchone()[0] == default == "1s"
