@@ -40,11 +40,12 @@ MADE_HERE = ("facilities_company_id_fkey", "facilities_dataset_id_fkey", "facili
 # The tables whose unique keys a bulk load drops, when mostly new, and makes again by one sorted build (see
 # rebuild.rebuilt_indexes); the load then inserts no duplicate itself (_new_keys, _commit_companies).
 UNIQUE = {"facilities": ("facilities", "companies"), "violations": ("violations",)}
-# The statement triggers a bulk insert turns off, by kind of file (see _bulk_triggers).
+# The triggers a bulk insert goes without, by kind of file (see _drop_triggers).
 BULK_TRIGGERS = {"facilities": (("facilities", "facilities_cells_insert"), ("facilities", "facilities_cells_update"),
                                 ("facilities", "facilities_match_names")),
                  "violations": (("facilities", "facilities_cells_update"),
                                 ("violation_status_history", "alert_status_changed"))}
+ALTERED = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}  # pg_trigger.tgenabled
 
 
 def _facility_row(row: dict, crs: str) -> tuple:
@@ -150,12 +151,12 @@ def _commit_facilities(conn: psycopg.Connection, ds: Dataset, synthetic: bool, r
     skip_merged_facilities(conn, ds.id, report)  # merged away by a reviewer: not brought back
     _commit_companies(conn, ds, synthetic, "uscc" in distinct)
     one_each, new_only = _new_keys(conn, "facilities", ds.id, keyless, "ext_id" in distinct)
-    match_cols, match_vals = "", ""
+    match_cols, match_vals, triggers = "", "", []
     if keyless:
         match_cols = ", match_zh, match_en"
         match_vals = """, coalesce(d.match_zh, list_match_name(d.name_zh)),
                           coalesce(d.match_en, list_match_name(d.name_en))"""
-        _bulk_triggers(conn, "facilities", enable=False)
+        triggers = _drop_triggers(conn, "facilities")
     cur = conn.execute(f"""
         INSERT INTO facilities (dataset_id, ext_id, company_id, name_zh, name_en, industry, address, source_crs,
                                 key_monitored, area_code, synthetic, geom, location_precision{match_cols})
@@ -170,8 +171,8 @@ def _commit_facilities(conn: psycopg.Connection, ds: Dataset, synthetic: bool, r
         ORDER BY ST_GeoHash(d.geom, 10)
         {"" if keyless else "ON CONFLICT (dataset_id, ext_id) DO NOTHING"}""", {"ds": ds.id, "syn": synthetic})
     assign_area_codes(conn, ds.id)
-    if keyless:
-        _bulk_triggers(conn, "facilities", enable=True)
+    for ddl in triggers:
+        conn.execute(ddl)
     return cur.rowcount
 
 
@@ -194,9 +195,10 @@ def _commit_violations(conn: psycopg.Connection, ds: Dataset, synthetic: bool, r
     the stage columns whose values are known to differ: with ext_id, none is left out by a sort)."""
     resolve_facilities(conn, ds.id, report)
     one_each, new_only = _new_keys(conn, "violations", ds.id, keyless, "ext_id" in distinct)
+    triggers = []
     if keyless:
         conn.execute("SET LOCAL bluemap.alert_batch = on")  # migration 0025: the worker writes the events
-        _bulk_triggers(conn, "violations", enable=False)
+        triggers = _drop_triggers(conn, "violations")
     cur = conn.execute(f"""
         INSERT INTO violations (dataset_id, ext_id, facility_id, violation_date, authority, category, legal_basis,
                                 penalty_cny, description, source, status, synthetic)
@@ -206,19 +208,29 @@ def _commit_violations(conn: psycopg.Connection, ds: Dataset, synthetic: bool, r
         {"" if keyless else "ON CONFLICT (dataset_id, ext_id) DO NOTHING"}""", {"ds": ds.id, "syn": synthetic})
     if keyless:
         conn.execute("SET LOCAL bluemap.alert_batch = off")
-        _bulk_triggers(conn, "violations", enable=True)
+    for ddl in triggers:
+        conn.execute(ddl)
     return cur.rowcount
 
 
-def _bulk_triggers(conn: psycopg.Connection, kind: str, enable: bool) -> None:
-    """Around a bulk insert (the tables are locked for the load): the cell triggers of facilities off, the cells
-    marked for the rebuild after the commit instead (their transition tables would hold each inserted or updated
-    facility once or twice); for records, the status-change alerts off too (a new record's first status is none)."""
-    if not enable:
-        conn.execute("UPDATE facility_cells_state SET dirty = true WHERE NOT dirty")
-    action = "ENABLE" if enable else "DISABLE"
+def _drop_triggers(conn: psycopg.Connection, kind: str) -> list[str]:
+    """Before a bulk insert (the tables are locked for the load): the cell triggers of facilities dropped, the cells
+    marked for the rebuild after the commit instead; for records, the status-change alerts too (a new record's
+    first status is none); for facilities, the match names' (the insert writes them). Dropped, not disabled: a
+    disabled trigger's transition tables are still filled (every facility a summary update rewrote, copied twice).
+    The statements that make them again, as they were (run in the load's transaction: a failed load keeps them)."""
+    conn.execute("UPDATE facility_cells_state SET dirty = true WHERE NOT dirty")
+    again = []
     for table, trigger in BULK_TRIGGERS[kind]:
-        conn.execute(f"ALTER TABLE {table} {action} TRIGGER {trigger}")
+        ddl, enabled = conn.execute("SELECT pg_get_triggerdef(oid), tgenabled FROM pg_trigger WHERE tgrelid = "
+                                    "%s::regclass AND tgname = %s", (table, trigger)).fetchone() or (None, None)
+        if ddl is None:
+            continue
+        conn.execute(f"DROP TRIGGER {trigger} ON {table}")
+        again.append(ddl)
+        if enabled != "O":  # (a trigger someone turned off stays off, or as it was set)
+            again.append(f"ALTER TABLE {table} {ALTERED[enabled]} TRIGGER {trigger}")
+    return again
 
 
 def load_csv(conn: psycopg.Connection, kind: str, path: Path, crs: str = "wgs84", encoding: str | None = "utf-8",

@@ -388,3 +388,21 @@ def test_a_load_waits_less_for_an_autovacuum_in_its_way(conn):
     assert conn.execute("SHOW deadlock_timeout").fetchone()[0] == rebuild.LOCK_WAIT
     conn.rollback()
     assert conn.execute("SHOW deadlock_timeout").fetchone()[0] == default == "1s"
+
+
+def test_a_trigger_turned_off_stays_off_after_a_large_load(conn, tmp_path, monkeypatch):
+    """A bulk insert drops some triggers (a disabled one would still copy every row into its transition tables)
+    and makes them again in its transaction, each as it was: one an administrator turned off stays off."""
+    monkeypatch.setattr(rebuild, "REBUILD_ROWS", 5)
+    monkeypatch.setattr(rebuild, "EXISTING_RATIO", 1e9)
+    conn.execute("ALTER TABLE facilities DISABLE TRIGGER facilities_cells_insert")
+    before = _triggers(conn)
+    rows = [f"off{i},关厂{i},Off {i},,,cement,,{116 + i / 1000:.4f},39.8,," for i in range(20)]
+    report = load_csv(conn, "facilities", _write(tmp_path, "off.csv", FAC_HEADER.replace(",registration_no", ""),
+                                                 rows), dataset_id="bulk-off")
+    assert report.committed and report.inserted == 20
+    after = _triggers(conn)
+    assert after == before and ("facilities", "facilities_cells_insert", "D") in after
+    conn.execute("ALTER TABLE facilities ENABLE TRIGGER facilities_cells_insert")
+    conn.execute("DELETE FROM facilities WHERE dataset_id = 'bulk-off'")
+    conn.commit()
