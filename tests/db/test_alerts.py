@@ -109,7 +109,7 @@ def test_a_bulk_load_queues_one_batch_the_worker_writes_out(db_url):
         c.execute(BULK_ROWS, {"tag": f"row-{tag}-", "fid": fid})  # one event per record, as before
         c.commit()
         before = c.execute("SELECT max(id) FROM alert_events").fetchone()[0]
-        c.execute("SET LOCAL bluemap.alert_batch = on")  # what a bulk load sets
+        c.execute("SET LOCAL bluemap.alert_batch = on")  # the trigger's batch branch
         c.execute(BULK_ROWS, {"tag": f"bat-{tag}-", "fid": fid})
         at = c.execute("SELECT now()").fetchone()[0]
         c.commit()
