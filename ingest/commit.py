@@ -121,27 +121,22 @@ def commit_violations(conn: psycopg.Connection, ds: Dataset, synthetic: bool, re
     the stage columns whose values are known to differ: with ext_id, none is left out by a sort)."""
     resolve_facilities(conn, ds.id, report)
     one_each, new_only = _new_keys(conn, "violations", ds.id, keyless, "ext_id" in distinct)
+    insert = f"""
+        INSERT INTO violations (dataset_id, ext_id, facility_id, violation_date, authority, category, legal_basis,
+                                penalty_cny, description, source, status, synthetic)
+        SELECT {one_each} %(ds)s, ext_id, facility_id, violation_date, authority,
+               category, legal_basis, penalty_cny, description, source, status, %(syn)s
+        FROM file_stage s {"WHERE " + new_only if new_only else ""}"""
     if not keyless:
-        return conn.execute(f"""
-            INSERT INTO violations (dataset_id, ext_id, facility_id, violation_date, authority, category, legal_basis,
-                                    penalty_cny, description, source, status, synthetic)
-            SELECT {one_each} %(ds)s, ext_id, facility_id, violation_date, authority,
-                   category, legal_basis, penalty_cny, description, source, status, %(syn)s
-            FROM file_stage s {"WHERE " + new_only if new_only else ""}
-            ON CONFLICT (dataset_id, ext_id) DO NOTHING""", {"ds": ds.id, "syn": synthetic}).rowcount
+        return conn.execute(insert + " ON CONFLICT (dataset_id, ext_id) DO NOTHING",
+                            {"ds": ds.id, "syn": synthetic}).rowcount
     # A bulk insert without the records' insert triggers (their transition table would copy every record): their
     # work done here instead, that of each trigger that was on: the history from the insert's RETURNING, the
     # alert events queued as one batch for the worker, every summary from one pass (migration 0032).
     triggers, firing = _drop_triggers(conn, "violations")
     on = [name in firing for name in ("violations_history_insert", "alert_violations_inserted")]
     row = conn.execute(f"""
-        WITH ins AS (
-            INSERT INTO violations (dataset_id, ext_id, facility_id, violation_date, authority, category, legal_basis,
-                                    penalty_cny, description, source, status, synthetic)
-            SELECT {one_each} %(ds)s, ext_id, facility_id, violation_date, authority,
-                   category, legal_basis, penalty_cny, description, source, status, %(syn)s
-            FROM file_stage s {"WHERE " + new_only if new_only else ""}
-            RETURNING id, status, created_at),
+        WITH ins AS ({insert} RETURNING id, status, created_at),
         history AS (
             INSERT INTO violation_status_history (violation_id, from_status, to_status, changed_at)
             SELECT id, NULL, status, created_at FROM ins WHERE %(history)s)

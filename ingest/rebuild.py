@@ -150,11 +150,14 @@ def _build_queued(c: psycopg.Connection, queue: list[str], lock: threading.Lock)
             if not queue:
                 return made
             name = queue.pop()
-        row = (REFRESH_DERIVED,) if name == DERIVED else c.execute(
-            "SELECT ddl FROM deferred_indexes WHERE name = %s FOR UPDATE SKIP LOCKED", (name,)).fetchone()
+        if name == DERIVED:
+            c.execute(REFRESH_DERIVED)
+            c.commit()
+            continue
+        row = c.execute("SELECT ddl FROM deferred_indexes WHERE name = %s FOR UPDATE SKIP LOCKED",
+                        (name,)).fetchone()
         if row is not None:
             c.execute(row[0])
-            if name != DERIVED:
-                c.execute("DELETE FROM deferred_indexes WHERE name = %s", (name,))
-                made += 1
+            c.execute("DELETE FROM deferred_indexes WHERE name = %s", (name,))
+            made += 1
         c.commit()
