@@ -52,7 +52,7 @@ lint: $(STAMP) ## ruff (with docstring rules) on everything, mypy on the Flask-f
 	$(BIN)/ruff check $(ROOMS) tests benchmarks migrations
 	$(BIN)/mypy $(TYPED)
 
-bench-ingest: $(STAMP) ## IPE-scale ingest: our loader vs raw COPY of the same rows (see BENCHMARKS.md)
+bench-ingest: $(STAMP) ## IPE-scale ingest: our loader vs ogr2ogr (with our indexes) and raw COPY of the same rows (see BENCHMARKS.md)
 	@scripts/system-deps.sh bench
 	$(BIN)/python -m benchmarks.ingest
 

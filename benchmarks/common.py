@@ -43,21 +43,32 @@ def bench_url(fresh: bool = False) -> str:
 
 @dataclass
 class Run:
-    """Wall time and peak resident memory of one child process."""
+    """Wall time and peak resident memory of one child process, and the CPU time the machine was busy meanwhile."""
 
     seconds: float
     peak_mb: float
     output: str
+    busy: float = float("nan")
+
+
+def busy_seconds() -> float:
+    """CPU seconds this machine has been busy since boot, on all its cores (Linux /proc/stat; nan elsewhere)."""
+    try:
+        with open("/proc/stat") as fh:
+            t = [int(x) for x in fh.readline().split()[1:9]]  # user nice system idle iowait irq softirq steal
+    except (OSError, ValueError):
+        return float("nan")
+    return (sum(t) - t[3] - t[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> Run:
     """Run `cmd` under /usr/bin/time -v; fail loudly if it fails."""
-    t0 = time.perf_counter()
+    t0, b0 = time.perf_counter(), busy_seconds()
     res = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True,
                          env={**os.environ, **(env or {})})
-    wall = time.perf_counter() - t0
+    wall, busy = time.perf_counter() - t0, busy_seconds() - b0
     if res.returncode != 0:
         sys.stderr.write(res.stdout + res.stderr)
         raise SystemExit(f"benchmark step failed: {' '.join(cmd)}")
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", res.stderr)
-    return Run(wall, int(m.group(1)) / 1024 if m else float("nan"), res.stdout)
+    return Run(wall, int(m.group(1)) / 1024 if m else float("nan"), res.stdout, busy)
