@@ -44,6 +44,13 @@ DERIVED = {"facilities": ("ALTER TABLE ogr_facilities"
                           " ADD COLUMN match_en text GENERATED ALWAYS AS (list_match_name(name_en::text)) STORED")}
 
 
+def on_file(kind: str, index: str) -> str:
+    """An index definition of ours on <kind> made on the raw file's columns instead (ON_FILE)."""
+    for mine, theirs in ON_FILE[kind]:
+        index = index.replace(mine, theirs)
+    return index
+
+
 def ogr2ogr(url: str, kind: str, path: Path, every: bool = False) -> tuple[float, int, int, float]:
     """ogr2ogr of the CSV into a new ogr_<kind> (its COPY path; points from lon/lat for facilities), then the
     secondary indexes of <kind> made on it, one after another: those whose columns it has, or (`every`) all of
@@ -69,14 +76,10 @@ def ogr2ogr(url: str, kind: str, path: Path, every: bool = False) -> tuple[float
             try:
                 c.execute(d if every else d.replace("CREATE UNIQUE INDEX", "CREATE INDEX"))
                 ours += 1
-                continue
             except psycopg.Error:  # a column the raw file does not have (company_id, dataset_id, ...)
-                if not every:
-                    continue
-            for mine, file_col in ON_FILE[kind]:
-                d = d.replace(mine, file_col)
-            c.execute(d)
-            theirs += 1
+                if every:
+                    c.execute(on_file(kind, d))
+                    theirs += 1
     return time.perf_counter() - t0, ours, theirs, busy_seconds() - b0
 
 

@@ -23,21 +23,18 @@ import psycopg
 
 from ingest.geocode import gazetteer
 from ingest.geocode_streets import streets
+from ingest.match_names import LEGAL
 from supply.rows import Row, reject
 
 AUTO_LINK = 0.80
 REVIEW = 0.50
 UNPLACED = "unplaced"  # no match and no coordinates: to be placed from the row's address
 NEARBY_M = 5000
-# Legal-form words that every company name shares: removed before names are compared.
-_LEGAL = (r"(股份有限公司|有限责任公司|有限公司|分公司|集团|公司|厂|"
-          r"co\.?,?\s*ltd\.?|company|limited|ltd\.?|inc\.?|corporation|corp\.?|group|factory|llc)")
-_PUNCT = r"[[:punct:][:space:]（）()，、·]+"
 
 
 def normalise_name(name: str) -> str:
     """Lower case, legal-form words and punctuation removed (mirrors the SQL function list_match_name)."""
-    s = re.sub(_LEGAL, "", (name or "").lower())
+    s = re.sub(LEGAL, "", (name or "").lower())
     return re.sub(r"[\W_（）()，、·]+", " ", s).strip()
 
 

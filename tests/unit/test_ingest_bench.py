@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from benchmarks.common import busy_seconds
-from benchmarks.ingest import ON_FILE
+from benchmarks.ingest import on_file
 
 
 def test_busy_time_grows_by_at_least_the_cpu_this_process_spends():
@@ -20,11 +20,9 @@ def test_keys_on_columns_the_file_lacks_name_the_files_own():
     on = "ON public.ogr_violations USING btree"
     unique = f"CREATE UNIQUE INDEX ogr_violations_dataset_id_ext_id_key {on} (dataset_id, ext_id)"
     by_facility = f"CREATE INDEX ogr_violations_facility_idx {on} (facility_id, violation_date)"
-    for mine, theirs in ON_FILE["violations"]:
-        unique, by_facility = unique.replace(mine, theirs), by_facility.replace(mine, theirs)
+    unique, by_facility = on_file("violations", unique), on_file("violations", by_facility)
     assert unique.endswith("USING btree (ext_id)") and unique.startswith("CREATE UNIQUE INDEX")
     assert by_facility.endswith("USING btree (facility_ext_id, date)")
-    company = "CREATE INDEX ogr_facilities_company_idx ON public.ogr_facilities USING btree (company_id)"
-    for mine, theirs in ON_FILE["facilities"]:
-        company = company.replace(mine, theirs)
+    company = on_file("facilities", "CREATE INDEX ogr_facilities_company_idx ON public.ogr_facilities USING btree "
+                                    "(company_id)")
     assert company.endswith("(uscc)")
